@@ -1,0 +1,135 @@
+// A thin SIMD vocabulary (after ggml's simd-mappings.h): kernels are written
+// once against these wrappers and compile to AVX2+FMA, SSE2, WASM SIMD128 or
+// plain scalar code. kLanes tells how many floats a `vf` holds.
+#pragma once
+#include <cstddef>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#define LST_SIMD_WASM 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define LST_SIMD_AVX2 1
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#define LST_SIMD_SSE2 1
+#else
+#define LST_SIMD_SCALAR 1
+#endif
+
+namespace lst::simd {
+
+#if LST_SIMD_WASM
+using vf = v128_t;
+constexpr int kLanes = 4;
+constexpr const char* kName = "wasm-simd128";
+inline vf load(const float* p) { return wasm_v128_load(p); }
+inline void store(float* p, vf v) { wasm_v128_store(p, v); }
+inline vf splat(float x) { return wasm_f32x4_splat(x); }
+inline vf zero() { return wasm_f32x4_splat(0.0f); }
+inline vf add(vf a, vf b) { return wasm_f32x4_add(a, b); }
+inline vf sub(vf a, vf b) { return wasm_f32x4_sub(a, b); }
+inline vf mul(vf a, vf b) { return wasm_f32x4_mul(a, b); }
+// a*b + c. No relaxed-SIMD in this toolchain, so a separate mul and add.
+inline vf madd(vf a, vf b, vf c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+inline vf max(vf a, vf b) { return wasm_f32x4_max(a, b); }
+inline float reduce_sum(vf v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+inline float reduce_max(vf v) {
+  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+  float m1 = a > b ? a : b, m2 = c > d ? c : d;
+  return m1 > m2 ? m1 : m2;
+}
+#elif LST_SIMD_AVX2
+using vf = __m256;
+constexpr int kLanes = 8;
+constexpr const char* kName = "avx2-fma";
+inline vf load(const float* p) { return _mm256_loadu_ps(p); }
+inline void store(float* p, vf v) { _mm256_storeu_ps(p, v); }
+inline vf splat(float x) { return _mm256_set1_ps(x); }
+inline vf zero() { return _mm256_setzero_ps(); }
+inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
+inline vf sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+inline vf madd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+inline vf max(vf a, vf b) { return _mm256_max_ps(a, b); }
+inline float reduce_sum(vf v) {
+  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+  __m128 s = _mm_add_ps(lo, hi);
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+inline float reduce_max(vf v) {
+  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+  __m128 s = _mm_max_ps(lo, hi);
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+#elif LST_SIMD_SSE2
+using vf = __m128;
+constexpr int kLanes = 4;
+constexpr const char* kName = "sse2";
+inline vf load(const float* p) { return _mm_loadu_ps(p); }
+inline void store(float* p, vf v) { _mm_storeu_ps(p, v); }
+inline vf splat(float x) { return _mm_set1_ps(x); }
+inline vf zero() { return _mm_setzero_ps(); }
+inline vf add(vf a, vf b) { return _mm_add_ps(a, b); }
+inline vf sub(vf a, vf b) { return _mm_sub_ps(a, b); }
+inline vf mul(vf a, vf b) { return _mm_mul_ps(a, b); }
+inline vf madd(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+inline vf max(vf a, vf b) { return _mm_max_ps(a, b); }
+inline float reduce_sum(vf v) {
+  __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+inline float reduce_max(vf v) {
+  __m128 s = _mm_max_ps(v, _mm_movehl_ps(v, v));
+  s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+#else
+struct vf { float x; };
+constexpr int kLanes = 1;
+constexpr const char* kName = "scalar";
+inline vf load(const float* p) { return {*p}; }
+inline void store(float* p, vf v) { *p = v.x; }
+inline vf splat(float x) { return {x}; }
+inline vf zero() { return {0.0f}; }
+inline vf add(vf a, vf b) { return {a.x + b.x}; }
+inline vf sub(vf a, vf b) { return {a.x - b.x}; }
+inline vf mul(vf a, vf b) { return {a.x * b.x}; }
+inline vf madd(vf a, vf b, vf c) { return {a.x * b.x + c.x}; }
+inline vf max(vf a, vf b) { return {a.x > b.x ? a.x : b.x}; }
+inline float reduce_sum(vf v) { return v.x; }
+inline float reduce_max(vf v) { return v.x; }
+#endif
+
+// Dot product of two float arrays of length n (any n, any alignment).
+inline float dot(const float* a, const float* b, size_t n) {
+  vf acc0 = zero(), acc1 = zero();
+  size_t i = 0;
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    acc0 = madd(load(a + i), load(b + i), acc0);
+    acc1 = madd(load(a + i + kLanes), load(b + i + kLanes), acc1);
+  }
+  for (; i + kLanes <= n; i += kLanes) acc0 = madd(load(a + i), load(b + i), acc0);
+  float s = reduce_sum(add(acc0, acc1));
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// y[i] += a * x[i]
+inline void axpy(float a, const float* x, float* y, size_t n) {
+  vf va = splat(a);
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) store(y + i, madd(va, load(x + i), load(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace lst::simd

@@ -1,0 +1,40 @@
+// The seed's constructor keyword arguments (SPEC section 1), validated.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace lst {
+
+struct Config {
+  int num_tokens = 0;   // vocabulary size (required)
+  int dim = 0;          // model width (required)
+  int depth = 0;        // layers (required)
+  int max_seq_len = 0;  // context used by generation (required)
+  int window_size = 128;
+  bool causal = true;
+  int dim_head = 64;
+  int heads = 8;
+  int ff_mult = 4;
+  int segment_size = 16;  // causal only; 0 when non-causal (the seed's None)
+  int r = 1;              // causal: tokens per segment; non-causal: global tokens
+
+  int inner() const { return heads * dim_head; }
+  int ff_hidden() const { return dim * ff_mult; }
+  // Pad multiple P (SPEC 1): w non-causal, lcm(w, s) causal.
+  int pad_multiple() const;
+  // Padded length N = ceil(n / P) * P.
+  int64_t padded_length(int64_t n) const;
+
+  // Throws lst::Error naming the first bad field.
+  void validate() const;
+
+  // JSON of the seed's kwargs. Missing optional keys take the seed's
+  // defaults, which depend on `causal` (segment_size 16/None, r 1/128).
+  static Config from_json(const std::string& json_text);
+  std::string to_json() const;
+
+  bool operator==(const Config& o) const;
+};
+
+}  // namespace lst

@@ -1,0 +1,109 @@
+#include "runtime/thread_pool.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define LST_HAVE_THREADS 0
+#else
+#define LST_HAVE_THREADS 1
+#endif
+
+namespace lst {
+
+int ThreadPool::max_supported_threads() {
+#if LST_HAVE_THREADS
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+#else
+  return 1;
+#endif
+}
+
+ThreadPool::ThreadPool(int num_threads) {
+  LST_CHECK(num_threads >= 1, "thread count must be >= 1, got ", num_threads);
+#if !LST_HAVE_THREADS
+  num_threads = 1;  // this build has no threads; run inline
+#endif
+  num_threads_ = num_threads;
+  for (int i = 1; i < num_threads_; ++i)
+    workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_work_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::worker_loop(int index) {
+  unsigned seen = 0;
+  for (;;) {
+    const std::function<void(size_t, size_t)>* job;
+    size_t n, chunk;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_work_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      job = job_;
+      n = job_n_;
+      chunk = job_chunk_;
+      if (index >= job_chunks_) job = nullptr;  // nothing for this worker
+    }
+    if (job) {
+      size_t b = static_cast<size_t>(index) * chunk, e = std::min(n, b + chunk);
+      try {
+        if (b < e) (*job)(b, e);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--pending_ == 0) cv_done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn,
+                              size_t grain) {
+  if (n == 0) return;
+  grain = std::max<size_t>(grain, 1);
+  size_t max_chunks = (n + grain - 1) / grain;
+  int chunks = static_cast<int>(std::min<size_t>(max_chunks, num_threads_));
+  if (chunks <= 1) {
+    fn(0, n);
+    return;
+  }
+  size_t chunk = (n + chunks - 1) / chunks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &fn;
+    job_n_ = n;
+    job_chunk_ = chunk;
+    job_chunks_ = chunks;
+    pending_ = num_threads_ - 1;
+    error_ = nullptr;
+    ++generation_;
+  }
+  cv_work_.notify_all();
+  std::exception_ptr mine;
+  try {
+    fn(0, std::min(n, chunk));
+  } catch (...) {
+    mine = std::current_exception();
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_done_.wait(lock, [&] { return pending_ == 0; });
+  job_ = nullptr;
+  if (mine) std::rethrow_exception(mine);
+  if (error_) std::rethrow_exception(error_);
+}
+
+}  // namespace lst
