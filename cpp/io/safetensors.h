@@ -54,6 +54,9 @@ class SafeTensorsWriter {
   void add_f16(const std::string& name, std::vector<int64_t> shape, const float* data);  // rounds
   void add_i64(const std::string& name, std::vector<int64_t> shape, const int64_t* data);
   void add_bool(const std::string& name, std::vector<int64_t> shape, const uint8_t* data);
+  void add_bf16(const std::string& name, std::vector<int64_t> shape, const float* data);  // rounds
+  // Any dtype: copies numel * dtype_size(dtype) bytes of little-endian data.
+  void add_raw(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* data);
   std::vector<uint8_t> serialize() const;
   void write_file(const std::string& path) const;
 
@@ -72,9 +75,14 @@ class SafeTensorsWriter {
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 void write_file_bytes(const std::string& path, const uint8_t* data, size_t size);
 
-// IEEE half / bfloat16 <-> float.
+// IEEE half / bfloat16 <-> float. Float -> 16-bit rounds to nearest even,
+// overflows to inf, keeps NaN a NaN (payload's top bits, quiet bit if empty).
 float f16_to_f32(uint16_t h);
 uint16_t f32_to_f16(float f);
 float bf16_to_f32(uint16_t h);
+uint16_t f32_to_bf16(float f);
+
+// "F32" -> DType::kF32 etc.; false for an unknown name.
+bool dtype_from_name(const std::string& s, DType* out);
 
 }  // namespace lst

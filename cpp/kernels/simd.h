@@ -26,6 +26,8 @@ constexpr const char* kName = "wasm-simd128";
 inline vf load(const float* p) { return wasm_v128_load(p); }
 inline void store(float* p, vf v) { wasm_v128_store(p, v); }
 inline vf splat(float x) { return wasm_f32x4_splat(x); }
+// Broadcast one float from memory to every lane (v128.load32_splat).
+inline vf load_splat(const float* p) { return wasm_v128_load32_splat(p); }
 inline vf zero() { return wasm_f32x4_splat(0.0f); }
 inline vf add(vf a, vf b) { return wasm_f32x4_add(a, b); }
 inline vf sub(vf a, vf b) { return wasm_f32x4_sub(a, b); }
@@ -50,6 +52,7 @@ constexpr const char* kName = "avx2-fma";
 inline vf load(const float* p) { return _mm256_loadu_ps(p); }
 inline void store(float* p, vf v) { _mm256_storeu_ps(p, v); }
 inline vf splat(float x) { return _mm256_set1_ps(x); }
+inline vf load_splat(const float* p) { return _mm256_broadcast_ss(p); }
 inline vf zero() { return _mm256_setzero_ps(); }
 inline vf add(vf a, vf b) { return _mm256_add_ps(a, b); }
 inline vf sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
@@ -77,6 +80,7 @@ constexpr const char* kName = "sse2";
 inline vf load(const float* p) { return _mm_loadu_ps(p); }
 inline void store(float* p, vf v) { _mm_storeu_ps(p, v); }
 inline vf splat(float x) { return _mm_set1_ps(x); }
+inline vf load_splat(const float* p) { return _mm_load1_ps(p); }
 inline vf zero() { return _mm_setzero_ps(); }
 inline vf add(vf a, vf b) { return _mm_add_ps(a, b); }
 inline vf sub(vf a, vf b) { return _mm_sub_ps(a, b); }
@@ -100,6 +104,7 @@ constexpr const char* kName = "scalar";
 inline vf load(const float* p) { return {*p}; }
 inline void store(float* p, vf v) { *p = v.x; }
 inline vf splat(float x) { return {x}; }
+inline vf load_splat(const float* p) { return {*p}; }
 inline vf zero() { return {0.0f}; }
 inline vf add(vf a, vf b) { return {a.x + b.x}; }
 inline vf sub(vf a, vf b) { return {a.x - b.x}; }

@@ -1,0 +1,157 @@
+// GEMM benchmark: the SIMD mul+add peak (register-only loop) and every GEMM
+// backend at the model's shapes, as GFLOPS (median of >= 5 runs) and as a
+// fraction of that peak. Builds natively and under Emscripten (Node).
+//   bench_gemm [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/gemm_builtin.h"
+#include "kernels/simd.h"
+#include "runtime/thread_pool.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+volatile float g_sink;
+volatile float g_one = 0.999999f, g_eps = 1e-6f;
+
+// 12 independent chains acc = acc * m + c (a mul, then an add: what SIMD128
+// has; natively the compiler may fuse them into FMAs, same flop count).
+// Returns flops done.
+double peak_loop(size_t iters) {
+  using namespace lst::simd;
+  constexpr int kChains = 12;
+  vf acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = splat(1.0f + 0.001f * j);
+  const vf m = splat(g_one), c = splat(g_eps);
+  for (size_t it = 0; it < iters; ++it)
+    for (int j = 0; j < kChains; ++j) acc[j] = add(mul(acc[j], m), c);
+  vf s = zero();
+  for (int j = 0; j < kChains; ++j) s = add(s, acc[j]);
+  g_sink = reduce_sum(s);
+  return 2.0 * kChains * kLanes * static_cast<double>(iters);
+}
+
+// Peak GFLOPS of `threads` threads each running the register loop.
+double measure_peak(lst::ThreadPool& pool, int threads, bool quick) {
+  size_t iters = 1 << 16;
+  for (;;) {  // calibrate to >= 20 ms (5 ms quick) per sample
+    auto t0 = Clock::now();
+    peak_loop(iters);
+    if (seconds_since(t0) > (quick ? 0.005 : 0.02)) break;
+    iters *= 2;
+  }
+  std::vector<double> samples;
+  for (int s = 0; s < (quick ? 3 : 5); ++s) {
+    auto t0 = Clock::now();
+    pool.parallel_for(
+        static_cast<size_t>(threads), [&](size_t, size_t) { peak_loop(iters); }, 1);
+    samples.push_back(threads * 2.0 * 12 * lst::simd::kLanes * double(iters) / seconds_since(t0) * 1e-9);
+  }
+  return median(samples);
+}
+
+struct Shape {
+  size_t M, K, N;
+};
+
+struct Result {
+  double gflops, gbytes;  // GB/s of weights streamed (the GEMV bound)
+};
+
+Result bench_linear(lst::GemmContext& ctx, const Shape& s, bool quick) {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> W(s.N * s.K), b(s.N), x(s.M * s.K), y(s.M * s.N);
+  for (auto& v : W) v = d(rng);
+  for (auto& v : b) v = d(rng);
+  for (auto& v : x) v = d(rng);
+  auto layer = ctx.make_linear(W.data(), b.data(), s.K, s.N);
+  layer->run(x.data(), s.M, y.data());  // warm-up
+  const double min_time = quick ? 0.003 : 0.03;
+  size_t reps = 1;
+  for (;;) {
+    auto t0 = Clock::now();
+    for (size_t r = 0; r < reps; ++r) layer->run(x.data(), s.M, y.data());
+    if (seconds_since(t0) >= min_time) break;
+    reps *= 2;
+  }
+  std::vector<double> times;
+  for (int i = 0; i < (quick ? 3 : 7); ++i) {
+    auto t0 = Clock::now();
+    for (size_t r = 0; r < reps; ++r) layer->run(x.data(), s.M, y.data());
+    times.push_back(seconds_since(t0) / reps);
+  }
+  double t = median(times);
+  g_sink = y[0];
+  return {2.0 * s.M * s.N * s.K / t * 1e-9, 4.0 * s.N * s.K / t * 1e-9};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  auto t_start = Clock::now();
+  std::vector<int> thread_counts{1};
+  if (lst::ThreadPool::max_supported_threads() >= 2) thread_counts.push_back(2);
+
+  std::printf("SIMD: %s (%d lanes)   builtin kernels: %s\n", lst::simd::kName, lst::simd::kLanes,
+              lst::builtin_gemm_kernel_names());
+  std::vector<double> peak(3, 0.0);
+  for (int t : thread_counts) {
+    lst::ThreadPool pool(t);
+    peak[t] = measure_peak(pool, t, quick);
+    std::printf("mul+add peak, %d thread%s: %8.1f GFLOPS (12 chains x %d lanes%s)\n", t,
+                t > 1 ? "s" : " ", peak[t], lst::simd::kLanes, t > 1 ? " per thread" : "");
+  }
+
+  std::vector<Shape> shapes = {{1024, 512, 512}, {1024, 512, 2048}, {1024, 2048, 512},
+                               {64, 512, 512},   {64, 512, 2048},   {64, 2048, 512},
+                               {1, 512, 2048},   {1, 2048, 512}};
+  std::vector<lst::GemmBackend> backends{lst::GemmBackend::kBuiltin};
+  if (lst::gemm_backend_available(lst::GemmBackend::kXnnpack))
+    backends.push_back(lst::GemmBackend::kXnnpack);
+
+  std::printf("\n%-8s %3s %5s %5s %5s %9s %7s %9s\n", "backend", "thr", "M", "K", "N", "GFLOPS",
+              "%peak", "W GB/s");
+  for (auto be : backends)
+    for (int t : thread_counts) {
+      lst::ThreadPool pool(t);
+      auto ctx = lst::make_gemm_context(be, pool);
+      for (const auto& s : shapes) {
+        Result r = bench_linear(*ctx, s, quick);
+        std::printf("%-8s %3d %5zu %5zu %5zu %9.1f %6.1f%% %9.1f\n", lst::gemm_backend_name(be), t,
+                    s.M, s.K, s.N, r.gflops, 100.0 * r.gflops / peak[t], r.gbytes);
+        std::fflush(stdout);
+      }
+    }
+  std::printf("\n(%%peak: against the mul+add peak of the same thread count; W GB/s: packed "
+              "weight bytes per second, the bound at M=1)\ntotal %.1f s\n",
+              seconds_since(t_start));
+  return 0;
+}

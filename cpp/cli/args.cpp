@@ -1,0 +1,70 @@
+#include "cli/args.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
+#include "io/safetensors.h"
+
+namespace lst::cli {
+
+Args::Args(int argc, char** argv, int first, const std::set<std::string>& flags) {
+  for (int i = first; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0 && s.size() > 2) {
+      std::string key = s.substr(2), value = "1";
+      auto eq = key.find('=');
+      if (eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      } else if (!flags.count(key)) {
+        LST_CHECK(i + 1 < argc, "option --", key, " needs a value");
+        value = argv[++i];
+      }
+      options_[key] = value;
+    } else {
+      positional_.push_back(s);
+    }
+  }
+}
+
+std::string Args::get(const std::string& key, const std::string& fallback) const {
+  auto it = options_.find(key);
+  return it == options_.end() ? fallback : it->second;
+}
+
+std::string Args::require(const std::string& key) const {
+  LST_CHECK(has(key), "missing required option --", key);
+  return get(key);
+}
+
+int Args::get_int(const std::string& key, int fallback) const {
+  if (!has(key)) return fallback;
+  char* end = nullptr;
+  const std::string v = get(key);
+  long x = std::strtol(v.c_str(), &end, 10);
+  LST_CHECK(end && *end == '\0' && !v.empty(), "option --", key, " expects an integer, got '", v, "'");
+  return static_cast<int>(x);
+}
+
+double Args::get_double(const std::string& key, double fallback) const {
+  if (!has(key)) return fallback;
+  char* end = nullptr;
+  const std::string v = get(key);
+  double x = std::strtod(v.c_str(), &end);
+  LST_CHECK(end && *end == '\0' && !v.empty(), "option --", key, " expects a number, got '", v, "'");
+  return x;
+}
+
+void Args::check_known(const std::set<std::string>& known) const {
+  for (auto& [k, v] : options_) LST_CHECK(known.count(k), "unknown option --", k);
+}
+
+std::string read_config_option(const Args& a) {
+  if (!a.has("config")) return "";
+  std::string v = a.get("config");
+  if (!v.empty() && v[0] == '{') return v;
+  auto bytes = read_file_bytes(v);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace lst::cli

@@ -1,0 +1,32 @@
+// Minimal command-line parsing for the `lst` tool: positional arguments and
+// `--key value` / `--flag` options, with errors that name the option.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lst::cli {
+
+class Args {
+ public:
+  // `flags` are options that take no value.
+  Args(int argc, char** argv, int first, const std::set<std::string>& flags);
+  const std::vector<std::string>& positional() const { return positional_; }
+  bool has(const std::string& key) const { return options_.count(key) > 0; }
+  std::string get(const std::string& key, const std::string& fallback = "") const;
+  std::string require(const std::string& key) const;
+  int get_int(const std::string& key, int fallback) const;
+  double get_double(const std::string& key, double fallback) const;
+  // Throws when an option not in `known` was given (catches typos).
+  void check_known(const std::set<std::string>& known) const;
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> options_;
+};
+
+// --config: JSON text, or a path to a JSON file.
+std::string read_config_option(const Args& a);
+
+}  // namespace lst::cli

@@ -1,0 +1,10 @@
+// The `lst` tool's subcommands; each returns the process exit code.
+#pragma once
+
+namespace lst::cli {
+
+int cmd_info(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
+int cmd_create(int argc, char** argv);
+
+}  // namespace lst::cli

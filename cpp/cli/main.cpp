@@ -1,0 +1,33 @@
+// lst: the native command-line tool. Errors print one line and exit 1.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+const char* kUsage =
+    "usage: lst <command> [options]\n"
+    "  info MODEL.safetensors            print the config and size of a model\n"
+    "  eval MODEL.safetensors --out OUT  logits of the file's input.tokens/input.mask\n"
+    "  create --config JSON --out FILE   a seeded random model (the seed's init)\n";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "info") return lst::cli::cmd_info(argc, argv);
+    if (cmd == "eval") return lst::cli::cmd_eval(argc, argv);
+    if (cmd == "create") return lst::cli::cmd_create(argc, argv);
+    std::fprintf(stderr, "lst: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lst: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,208 @@
+// Backend selection and the unpacked, strided GEMM helpers (single-threaded).
+//   gemm_nn / gemm_tn: the gemm_tile.h register tile (kMR x kNR) reading B
+//     rows in place (b_ks = ldb) and A with (row, k) strides (lda, 1) or
+//     (1, lda); K-blocked and row-blocked like the packed GEMM.
+//   gemm_nt: B is (N, K), so both operands are read along K: a 4 x 2 tile of
+//     vector dot products (8 independent accumulators), reduced at the end.
+// Column tails narrower than one vector, and K tails in gemm_nt, are scalar.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+#include "kernels/gemm_builtin.h"
+#include "kernels/gemm_tile.h"
+#include "kernels/simd.h"
+#ifdef LST_HAVE_XNNPACK
+#include "kernels/xnnpack/gemm_xnnpack.h"
+#endif
+
+namespace lst {
+
+const char* gemm_backend_name(GemmBackend b) {
+  switch (b) {
+    case GemmBackend::kBuiltin: return "builtin";
+    case GemmBackend::kXnnpack: return "xnnpack";
+  }
+  return "unknown";
+}
+
+bool gemm_backend_available(GemmBackend b) {
+  switch (b) {
+    case GemmBackend::kBuiltin: return true;
+    case GemmBackend::kXnnpack:
+#ifdef LST_HAVE_XNNPACK
+      return true;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+GemmBackend default_gemm_backend() {
+#ifdef LST_HAVE_XNNPACK
+  return GemmBackend::kXnnpack;
+#else
+  return GemmBackend::kBuiltin;
+#endif
+}
+
+GemmBackend parse_gemm_backend(const char* name) {
+  LST_CHECK(name != nullptr, "GEMM backend name is null (expected \"builtin\" or \"xnnpack\")");
+  if (std::strcmp(name, "builtin") == 0) return GemmBackend::kBuiltin;
+  if (std::strcmp(name, "xnnpack") == 0) return GemmBackend::kXnnpack;
+  LST_FAIL("unknown GEMM backend \"", name, "\" (expected \"builtin\" or \"xnnpack\")");
+}
+
+std::unique_ptr<GemmContext> make_gemm_context(GemmBackend backend, ThreadPool& pool) {
+  switch (backend) {
+    case GemmBackend::kBuiltin: return make_builtin_gemm_context(pool);
+    case GemmBackend::kXnnpack:
+#ifdef LST_HAVE_XNNPACK
+      return make_xnnpack_gemm_context(pool);
+#else
+      LST_FAIL("GEMM backend \"xnnpack\" is not available in this build (XNNPACK not linked)");
+#endif
+  }
+  LST_FAIL("bad GemmBackend value ", static_cast<int>(backend));
+}
+
+// ---------------------------------------------------------------- helpers
+namespace {
+
+using gemm_detail::kL;
+using gemm_detail::kMR;
+using gemm_detail::kNR;
+using gemm_detail::kNRV;
+using gemm_detail::tile;
+
+constexpr size_t kKC = 256;       // K block of gemm_nn / gemm_tn
+constexpr size_t kMC = 16 * kMR;  // row block of gemm_nn / gemm_tn
+
+template <int NRV>
+void strided_tile(int mr, size_t kc, const float* a, size_t a_rs, size_t a_ks, const float* b,
+                  size_t ldb, const float* init, float* c, size_t ldc) {
+  switch (mr) {
+    case 6: tile<6, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    case 5: tile<5, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    case 4: tile<4, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    case 3: tile<3, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    case 2: tile<2, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    case 1: tile<1, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
+    default: LST_FAIL("gemm: bad tile height ", mr);
+  }
+}
+static_assert(kMR <= 6, "strided_tile dispatches up to 6 rows");
+
+void zero_c(size_t M, size_t N, float* C, size_t ldc) {
+  for (size_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+}
+
+// C[M, N] (+)= A · B[K, N] with A(i, k) = A[i*a_rs + k*a_ks].
+void gemm_strided_a(size_t M, size_t N, size_t K, const float* A, size_t a_rs, size_t a_ks,
+                    const float* B, size_t ldb, float* C, size_t ldc, bool accumulate) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate) zero_c(M, N, C, ldc);
+    return;
+  }
+  for (size_t k0 = 0; k0 < K; k0 += kKC) {
+    const size_t kc = std::min(kKC, K - k0);
+    const bool init = accumulate || k0 > 0;
+    const float* Ak = A + k0 * a_ks;
+    const float* Bk = B + k0 * ldb;
+    for (size_t mb = 0; mb < M; mb += kMC) {
+      const size_t me = std::min(M, mb + kMC);
+      size_t j = 0;
+      for (; j + kNR <= N; j += kNR)
+        for (size_t i = mb; i < me; i += kMR) {
+          int mr = static_cast<int>(std::min<size_t>(kMR, me - i));
+          float* c = C + i * ldc + j;
+          strided_tile<kNRV>(mr, kc, Ak + i * a_rs, a_rs, a_ks, Bk + j, ldb, init ? c : nullptr, c,
+                             ldc);
+        }
+      for (; j + kL <= N; j += kL)
+        for (size_t i = mb; i < me; i += kMR) {
+          int mr = static_cast<int>(std::min<size_t>(kMR, me - i));
+          float* c = C + i * ldc + j;
+          strided_tile<1>(mr, kc, Ak + i * a_rs, a_rs, a_ks, Bk + j, ldb, init ? c : nullptr, c,
+                          ldc);
+        }
+      for (; j < N; ++j)
+        for (size_t i = mb; i < me; ++i) {
+          float s = init ? C[i * ldc + j] : 0.0f;
+          for (size_t k = 0; k < kc; ++k) s += Ak[i * a_rs + k * a_ks] * Bk[k * ldb + j];
+          C[i * ldc + j] = s;
+        }
+    }
+  }
+}
+
+// RA x RB block of C = dot products of A rows and B rows (both along K).
+template <int RA, int RB>
+void dot_tile(size_t K, const float* A, size_t lda, const float* B, size_t ldb, float* C,
+              size_t ldc, bool accumulate) {
+  using namespace simd;
+  vf s[RA][RB];
+  for (int i = 0; i < RA; ++i)
+    for (int j = 0; j < RB; ++j) s[i][j] = zero();
+  size_t k = 0;
+  for (; k + kL <= K; k += kL) {
+    vf b[RB];
+    for (int j = 0; j < RB; ++j) b[j] = load(B + j * ldb + k);
+    for (int i = 0; i < RA; ++i) {
+      vf a = load(A + i * lda + k);
+      for (int j = 0; j < RB; ++j) s[i][j] = madd(a, b[j], s[i][j]);
+    }
+  }
+  for (int i = 0; i < RA; ++i)
+    for (int j = 0; j < RB; ++j) {
+      float t = reduce_sum(s[i][j]);
+      for (size_t kk = k; kk < K; ++kk) t += A[i * lda + kk] * B[j * ldb + kk];
+      float& c = C[i * ldc + j];
+      c = accumulate ? c + t : t;
+    }
+}
+
+template <int RA>
+void dot_row_block(size_t N, size_t K, const float* A, size_t lda, const float* B, size_t ldb,
+                   float* C, size_t ldc, bool accumulate) {
+  size_t j = 0;
+  for (; j + 2 <= N; j += 2) dot_tile<RA, 2>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate);
+  for (; j < N; ++j) dot_tile<RA, 1>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate);
+}
+
+}  // namespace
+
+void gemm_nn(size_t M, size_t N, size_t K, const float* A, size_t lda, const float* B,
+             size_t ldb, float* C, size_t ldc, bool accumulate) {
+  gemm_strided_a(M, N, K, A, lda, 1, B, ldb, C, ldc, accumulate);
+}
+
+void gemm_tn(size_t M, size_t N, size_t K, const float* A, size_t lda, const float* B,
+             size_t ldb, float* C, size_t ldc, bool accumulate) {
+  gemm_strided_a(M, N, K, A, 1, lda, B, ldb, C, ldc, accumulate);
+}
+
+void gemm_nt(size_t M, size_t N, size_t K, const float* A, size_t lda, const float* B,
+             size_t ldb, float* C, size_t ldc, bool accumulate) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate) zero_c(M, N, C, ldc);
+    return;
+  }
+  // Column blocks of B small enough (~256 KB) to stay in L2 across the rows of A.
+  const size_t nb = std::max<size_t>(2, (size_t{64} << 10) / K) & ~size_t{1};
+  for (size_t j0 = 0; j0 < N; j0 += nb) {
+    const size_t n = std::min(nb, N - j0);
+    const float* Bj = B + j0 * ldb;
+    float* Cj = C + j0;
+    size_t i = 0;
+    for (; i + 4 <= M; i += 4) dot_row_block<4>(n, K, A + i * lda, lda, Bj, ldb, Cj + i * ldc, ldc, accumulate);
+    for (; i < M; ++i) dot_row_block<1>(n, K, A + i * lda, lda, Bj, ldb, Cj + i * ldc, ldc, accumulate);
+  }
+}
+
+}  // namespace lst

@@ -1,0 +1,70 @@
+// The register tile every GEMM in this project is built from, written once
+// against simd.h (AVX2+FMA natively, SIMD128 under Emscripten). Internal to
+// the kernels layer: gemm_builtin.cpp (packed weights) and gemm.cpp (the
+// unpacked gemm_nn / gemm_tn helpers) include it. Raw pointers, no allocation.
+#pragma once
+#include <cstddef>
+
+#include "kernels/simd.h"
+
+namespace lst::gemm_detail {
+
+constexpr int kL = simd::kLanes;
+constexpr int kNRV = 2;         // vectors across one panel
+constexpr int kNR = kNRV * kL;  // panel width: 16 (AVX2), 8 (SIMD128/SSE2)
+constexpr int kMR = 6;          // rows of the main GEMM tile: 6 x kNRV accumulators
+
+// C tile of MR rows x P column blocks of NRV vectors:
+//   C(r, q) = init(r, q) + sum_k A(r, k) * B_p(k, q - p*NRV*L),  p = q / (NRV*L)
+// with A(r, k) = a[r*a_rs + k*a_ks]          (any strides: rows or columns of A)
+//      B_p(k, j) = b[p*b_ps + k*b_ks + j]    (unit stride along j)
+//      init(r, q) = init[r*ldi + q]          (null: 0; ldi 0 broadcasts a bias row)
+//      C(r, q) -> c[r*ldc + q].
+// init may alias c (accumulate in place). The madd chains are independent:
+// MR*P*NRV accumulators, each touched once per k.
+template <int MR, int P, int NRV>
+inline void tile(size_t K, const float* a, size_t a_rs, size_t a_ks, const float* b, size_t b_ks,
+                 size_t b_ps, const float* init, size_t ldi, float* c, size_t ldc) {
+  using namespace simd;
+  vf acc[MR][P][NRV];
+  for (int r = 0; r < MR; ++r)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < NRV; ++v)
+        acc[r][p][v] = init ? load(init + r * ldi + (p * NRV + v) * kL) : zero();
+  const float* ar[MR];
+  for (int r = 0; r < MR; ++r) ar[r] = a + r * a_rs;
+  if constexpr (P == 1) {
+    // GEMM tile: the NRV panel vectors stay in registers, one broadcast per row.
+    for (size_t k = 0; k < K; ++k) {
+      vf bv[NRV];
+      for (int v = 0; v < NRV; ++v) bv[v] = load(b + v * kL);
+      for (int r = 0; r < MR; ++r) {
+        vf x = load_splat(ar[r]);
+        for (int v = 0; v < NRV; ++v) acc[r][0][v] = madd(x, bv[v], acc[r][0][v]);
+        ar[r] += a_ks;
+      }
+      b += b_ks;
+    }
+  } else {
+    // GEMV-like tile (few rows, several panels): the row broadcasts stay in
+    // registers, each panel vector is loaded once and used by every row.
+    for (size_t k = 0; k < K; ++k) {
+      vf x[MR];
+      for (int r = 0; r < MR; ++r) {
+        x[r] = load_splat(ar[r]);
+        ar[r] += a_ks;
+      }
+      for (int p = 0; p < P; ++p)
+        for (int v = 0; v < NRV; ++v) {
+          vf bb = load(b + p * b_ps + v * kL);
+          for (int r = 0; r < MR; ++r) acc[r][p][v] = madd(x[r], bb, acc[r][p][v]);
+        }
+      b += b_ks;
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < NRV; ++v) store(c + r * ldc + (p * NRV + v) * kL, acc[r][p][v]);
+}
+
+}  // namespace lst::gemm_detail

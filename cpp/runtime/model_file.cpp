@@ -1,0 +1,41 @@
+#include "runtime/model_file.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace lst {
+
+std::unique_ptr<SafeTensorsFile> SafeTensorsFile::open(const std::string& path) {
+  auto bytes = read_file_bytes(path);
+  // Parse before constructing so the views point into the final buffer.
+  auto f = std::unique_ptr<SafeTensorsFile>(
+      new SafeTensorsFile{path, std::move(bytes), SafeTensors{}});
+  try {
+    f->st = SafeTensors::parse(f->bytes.data(), f->bytes.size());
+  } catch (const Error& e) {
+    LST_FAIL("'", path, "': ", e.what());
+  }
+  return f;
+}
+
+Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_json) {
+  if (!config_json.empty()) return Config::from_json(config_json);
+  if (f.st.metadata().count("config")) return Config::from_json(f.st.metadata().at("config"));
+  auto beside = std::filesystem::path(f.path).parent_path() / "config.json";
+  if (std::filesystem::exists(beside)) {
+    auto bytes = read_file_bytes(beside.string());
+    return Config::from_json(std::string(bytes.begin(), bytes.end()));
+  }
+  LST_FAIL("'", f.path, "' has no __metadata__ 'config' and there is no config.json beside it: "
+           "pass the seed's constructor kwargs with --config");
+}
+
+Model load_model_file(const std::string& path, const std::string& config_json,
+                      const ModelOptions& options) {
+  auto f = SafeTensorsFile::open(path);
+  Config c = resolve_model_config(*f, config_json);
+  return Model(c, load_weights(f->st, c), options);
+}
+
+}  // namespace lst

@@ -1,0 +1,54 @@
+#include "golden_checks.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <vector>
+
+#include "model/model.h"
+
+namespace lst::test {
+namespace {
+
+constexpr double kLogitsTol = 5e-5;  // ../shared/golden/README.md
+
+std::vector<int32_t> to_i32(const std::vector<int64_t>& v) {
+  return std::vector<int32_t>(v.begin(), v.end());
+}
+
+void check_forward(const std::string& name, const LoadedFile& f) {
+  const SafeTensors& st = *f.st;
+  const auto& tok = st.get("input.tokens");
+  REQUIRE(tok.shape.size() == 2);
+  const int64_t b = tok.shape[0], n = tok.shape[1];
+  std::vector<int32_t> tokens = to_i32(st.to_i64("input.tokens"));
+  std::vector<uint8_t> mask;
+  if (st.has("input.mask")) mask = st.to_bool("input.mask");
+  std::vector<float> expected = st.to_f32("output.logits");
+  for (GemmBackend be : {GemmBackend::kBuiltin, GemmBackend::kXnnpack}) {
+    if (!gemm_backend_available(be)) continue;
+    for (int threads : {1, 2}) {
+      Model model = Model::from_safetensors(st, nullptr, {be, threads});
+      std::vector<float> logits(expected.size());
+      model.forward(tokens.data(), mask.empty() ? nullptr : mask.data(), b, n, logits.data());
+      const double err = max_abs_diff(logits.data(), expected.data(), expected.size());
+      std::printf("golden %-22s forward  %-8s %dT  max_abs_err %.3g  %s\n", name.c_str(),
+                  gemm_backend_name(be), threads, err, err <= kLogitsTol ? "ok" : "FAIL");
+      INFO(name << " backend " << gemm_backend_name(be) << " threads " << threads);
+      CHECK(err <= kLogitsTol);
+    }
+  }
+}
+
+const GoldenCheck kChecks[] = {
+    {"forward", &check_forward},
+};
+
+}  // namespace
+
+const GoldenCheck* find_golden_check(const std::string& kind) {
+  for (const auto& c : kChecks)
+    if (kind == c.kind) return &c;
+  return nullptr;
+}
+
+}  // namespace lst::test

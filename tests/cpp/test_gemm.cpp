@@ -1,0 +1,256 @@
+// GEMM layer: builtin packed GEMM/GEMV vs a double-precision scalar reference,
+// XNNPACK vs builtin, and the unpacked gemm_nt / gemm_nn / gemm_tn helpers
+// (strides, accumulate, sizes 0 and 1). Tolerances scale with sqrt(K).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/gemm.h"
+#include "runtime/thread_pool.h"
+
+namespace {
+
+using lst::GemmBackend;
+
+std::vector<float> random_vec(size_t n, std::mt19937& rng, float lo = -1.0f, float hi = 1.0f) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// y[M, N] = x[M, K] · W[N, K]^T + bias, in double.
+std::vector<double> ref_linear(const std::vector<float>& x, const std::vector<float>& W,
+                               const float* bias, size_t M, size_t N, size_t K) {
+  std::vector<double> y(M * N);
+  for (size_t i = 0; i < M; ++i)
+    for (size_t j = 0; j < N; ++j) {
+      double s = bias ? bias[j] : 0.0;
+      for (size_t k = 0; k < K; ++k) s += double(x[i * K + k]) * double(W[j * K + k]);
+      y[i * N + j] = s;
+    }
+  return y;
+}
+
+// Inputs are in [-1, 1]: fp32 summation error grows like sqrt(K).
+double tol_for(size_t K) { return 1e-5 * (std::sqrt(double(K)) + 1.0); }
+
+// Index of the first element off by more than tol, or -1.
+long first_mismatch(const float* got, const double* want, size_t n, double tol) {
+  for (size_t i = 0; i < n; ++i)
+    if (!(std::fabs(double(got[i]) - want[i]) <= tol)) return long(i);
+  return -1;
+}
+
+const size_t kSizes[] = {1, 2, 3, 5, 7, 13, 17, 31, 64, 67, 131};
+
+std::vector<GemmBackend> available_backends() {
+  std::vector<GemmBackend> v{GemmBackend::kBuiltin};
+  if (lst::gemm_backend_available(GemmBackend::kXnnpack)) v.push_back(GemmBackend::kXnnpack);
+  return v;
+}
+
+// Builds a layer, frees (poisons) the source weights, runs and compares.
+void check_linear(lst::GemmContext& ctx, size_t M, size_t N, size_t K, bool with_bias,
+                  std::mt19937& rng) {
+  auto W = random_vec(N * K, rng), b = random_vec(N, rng), x = random_vec(M * K, rng);
+  const float* bias = with_bias ? b.data() : nullptr;
+  auto want = ref_linear(x, W, bias, M, N, K);
+  auto layer = ctx.make_linear(W.data(), bias, K, N);
+  // Weights are packed at construction: the caller may free them.
+  std::fill(W.begin(), W.end(), std::numeric_limits<float>::quiet_NaN());
+  std::fill(b.begin(), b.end(), std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> y(M * N + 1, 12345.0f);  // one sentinel past the end
+  layer->run(x.data(), M, y.data());
+  long bad = first_mismatch(y.data(), want.data(), M * N, tol_for(K));
+  INFO(lst::gemm_backend_name(ctx.backend()) << " M=" << M << " N=" << N << " K=" << K
+                                             << " bias=" << with_bias << " bad=" << bad);
+  if (bad >= 0) INFO("got " << y[bad] << " want " << want[bad]);
+  CHECK(bad == -1);
+  CHECK(y[M * N] == 12345.0f);
+}
+
+}  // namespace
+
+TEST_CASE("gemm: backend names, parsing, availability", "[gemm]") {
+  CHECK(std::string(lst::gemm_backend_name(GemmBackend::kBuiltin)) == "builtin");
+  CHECK(std::string(lst::gemm_backend_name(GemmBackend::kXnnpack)) == "xnnpack");
+  CHECK(lst::parse_gemm_backend("builtin") == GemmBackend::kBuiltin);
+  CHECK(lst::parse_gemm_backend("xnnpack") == GemmBackend::kXnnpack);
+  CHECK_THROWS_AS(lst::parse_gemm_backend("blas"), lst::Error);
+  CHECK_THROWS_AS(lst::parse_gemm_backend(""), lst::Error);
+  CHECK_THROWS_AS(lst::parse_gemm_backend(nullptr), lst::Error);
+  CHECK(lst::gemm_backend_available(GemmBackend::kBuiltin));
+  CHECK(lst::gemm_backend_available(lst::default_gemm_backend()));
+#ifdef LST_HAVE_XNNPACK
+  CHECK(lst::default_gemm_backend() == GemmBackend::kXnnpack);
+#else
+  CHECK(lst::default_gemm_backend() == GemmBackend::kBuiltin);
+  lst::ThreadPool pool(1);
+  CHECK_THROWS_AS(lst::make_gemm_context(GemmBackend::kXnnpack, pool), lst::Error);
+#endif
+}
+
+TEST_CASE("gemm: the comparison can fail", "[gemm]") {
+  // A single element off by 1e-3 (about one dropped K term at 1e-3 scale) must be caught.
+  std::mt19937 rng(7);
+  const size_t M = 5, N = 17, K = 64;
+  auto W = random_vec(N * K, rng), x = random_vec(M * K, rng);
+  auto want = ref_linear(x, W, nullptr, M, N, K);
+  std::vector<float> y(want.begin(), want.end());
+  CHECK(first_mismatch(y.data(), want.data(), y.size(), tol_for(K)) == -1);
+  y[3 * N + 11] += 1e-3f;
+  CHECK(first_mismatch(y.data(), want.data(), y.size(), tol_for(K)) == 3 * N + 11);
+}
+
+TEST_CASE("gemm: Linear vs double reference on edge shapes", "[gemm]") {
+  for (int threads : {1, 2}) {
+    lst::ThreadPool pool(threads);
+    for (GemmBackend be : available_backends()) {
+      auto ctx = lst::make_gemm_context(be, pool);
+      REQUIRE(ctx->backend() == be);
+      std::mt19937 rng(1234 + threads);
+      for (size_t M : kSizes)
+        for (size_t N : kSizes)
+          for (size_t K : kSizes) check_linear(*ctx, M, N, K, ((M + N + K) & 1) != 0, rng);
+    }
+  }
+}
+
+TEST_CASE("gemm: Linear vs reference on large and blocked shapes", "[gemm]") {
+  // K past the K-block (256 natively, 512 in wasm), M past the row block (96),
+  // N with ragged last panel, GEMV shapes (M < 6) with many panels.
+  const size_t shapes[][3] = {{200, 300, 600}, {97, 129, 1031}, {1, 2053, 1031}, {1, 512, 2048},
+                              {2, 1000, 700},  {3, 515, 513},   {4, 257, 300},   {5, 999, 129},
+                              {6, 70, 2048},   {7, 33, 1100},   {1030, 24, 40},  {300, 2, 3}};
+  for (int threads : {1, 2}) {
+    lst::ThreadPool pool(threads);
+    for (GemmBackend be : available_backends()) {
+      auto ctx = lst::make_gemm_context(be, pool);
+      std::mt19937 rng(99 + threads);
+      for (auto& s : shapes) {
+        check_linear(*ctx, s[0], s[1], s[2], true, rng);
+        check_linear(*ctx, s[0], s[1], s[2], false, rng);
+      }
+    }
+  }
+}
+
+TEST_CASE("gemm: M == 0 is a no-op, layers are reusable, bad arguments throw", "[gemm]") {
+  lst::ThreadPool pool(2);
+  for (GemmBackend be : available_backends()) {
+    auto ctx = lst::make_gemm_context(be, pool);
+    std::mt19937 rng(5);
+    auto W = random_vec(40 * 30, rng), x = random_vec(9 * 30, rng);
+    auto layer = ctx->make_linear(W.data(), nullptr, 30, 40);
+    CHECK(layer->in_features() == 30);
+    CHECK(layer->out_features() == 40);
+    std::vector<float> y(9 * 40, 7.0f);
+    layer->run(x.data(), 0, y.data());
+    CHECK(std::all_of(y.begin(), y.end(), [](float v) { return v == 7.0f; }));
+    layer->run(nullptr, 0, nullptr);  // M == 0 touches nothing
+    layer->run(x.data(), 9, y.data());
+    std::vector<float> y2(9 * 40, -1.0f);
+    layer->run(x.data(), 9, y2.data());
+    CHECK(y == y2);
+    CHECK_THROWS_AS(ctx->make_linear(W.data(), nullptr, 0, 40), lst::Error);
+    CHECK_THROWS_AS(ctx->make_linear(W.data(), nullptr, 30, 0), lst::Error);
+    CHECK_THROWS_AS(ctx->make_linear(nullptr, nullptr, 30, 40), lst::Error);
+  }
+}
+
+TEST_CASE("gemm: XNNPACK matches builtin", "[gemm]") {
+  if (!lst::gemm_backend_available(GemmBackend::kXnnpack)) {
+    WARN("XNNPACK not linked: skipped");
+    return;
+  }
+  const size_t shapes[][3] = {{1, 2048, 512}, {3, 67, 131}, {64, 512, 512}, {131, 17, 1031}};
+  for (int threads : {1, 2}) {
+    lst::ThreadPool pool(threads);
+    auto xnn = lst::make_gemm_context(GemmBackend::kXnnpack, pool);
+    auto own = lst::make_gemm_context(GemmBackend::kBuiltin, pool);
+    std::mt19937 rng(42);
+    for (auto& s : shapes) {
+      const size_t M = s[0], N = s[1], K = s[2];
+      auto W = random_vec(N * K, rng), b = random_vec(N, rng), x = random_vec(M * K, rng);
+      auto l1 = xnn->make_linear(W.data(), b.data(), K, N);
+      auto l2 = own->make_linear(W.data(), b.data(), K, N);
+      std::vector<float> y1(M * N), y2(M * N);
+      l1->run(x.data(), M, y1.data());
+      l2->run(x.data(), M, y2.data());
+      std::vector<double> y2d(y2.begin(), y2.end());
+      INFO("M=" << M << " N=" << N << " K=" << K << " threads=" << threads);
+      CHECK(first_mismatch(y1.data(), y2d.data(), M * N, 2 * tol_for(K)) == -1);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- unpacked helpers
+namespace {
+
+enum class Op { kNT, kNN, kTN };
+
+// C[M, N] (+)= op(A) · op(B), every operand with a padded row stride; the
+// padding of C must stay untouched and, without accumulate, C is never read.
+void check_helper(Op op, size_t M, size_t N, size_t K, bool accumulate, std::mt19937& rng) {
+  const size_t pad = 3;
+  // A is (M, K) for NT/NN, (K, M) for TN; B is (N, K) for NT, (K, N) otherwise.
+  const size_t a_rows = op == Op::kTN ? K : M, a_cols = op == Op::kTN ? M : K;
+  const size_t b_rows = op == Op::kNT ? N : K, b_cols = op == Op::kNT ? K : N;
+  const size_t lda = a_cols + pad, ldb = b_cols + 2 * pad, ldc = N + pad;
+  auto A = random_vec(a_rows * lda + 1, rng), B = random_vec(b_rows * ldb + 1, rng);
+  auto C0 = random_vec(M * ldc + 1, rng);
+  auto a = [&](size_t i, size_t k) { return double(op == Op::kTN ? A[k * lda + i] : A[i * lda + k]); };
+  auto b = [&](size_t k, size_t j) { return double(op == Op::kNT ? B[j * ldb + k] : B[k * ldb + j]); };
+  std::vector<double> want(M * N);
+  for (size_t i = 0; i < M; ++i)
+    for (size_t j = 0; j < N; ++j) {
+      double s = accumulate ? C0[i * ldc + j] : 0.0;
+      for (size_t k = 0; k < K; ++k) s += a(i, k) * b(k, j);
+      want[i * N + j] = s;
+    }
+  std::vector<float> C = C0;
+  if (!accumulate)
+    for (size_t i = 0; i < M; ++i)
+      for (size_t j = 0; j < N; ++j) C[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
+  switch (op) {
+    case Op::kNT: lst::gemm_nt(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate); break;
+    case Op::kNN: lst::gemm_nn(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate); break;
+    case Op::kTN: lst::gemm_tn(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate); break;
+  }
+  std::vector<float> got(M * N);
+  bool pad_ok = C[M * ldc] == C0[M * ldc];
+  for (size_t i = 0; i < M; ++i) {
+    for (size_t j = 0; j < N; ++j) got[i * N + j] = C[i * ldc + j];
+    for (size_t j = N; j < ldc; ++j) pad_ok = pad_ok && C[i * ldc + j] == C0[i * ldc + j];
+  }
+  long bad = first_mismatch(got.data(), want.data(), M * N, tol_for(K));
+  const char* names[] = {"nt", "nn", "tn"};
+  INFO("gemm_" << names[int(op)] << " M=" << M << " N=" << N << " K=" << K
+               << " accumulate=" << accumulate << " bad=" << bad);
+  CHECK(bad == -1);
+  CHECK(pad_ok);
+}
+
+}  // namespace
+
+TEST_CASE("gemm: gemm_nt / gemm_nn / gemm_tn vs reference", "[gemm]") {
+  const size_t sizes[] = {0, 1, 2, 3, 5, 7, 13, 17, 31, 64, 67};
+  std::mt19937 rng(2024);
+  for (Op op : {Op::kNT, Op::kNN, Op::kTN})
+    for (size_t M : sizes)
+      for (size_t N : sizes)
+        for (size_t K : sizes) check_helper(op, M, N, K, ((M ^ N ^ K) & 1) != 0, rng);
+  // Past the K block (256) and row block (96), long dot products, both modes.
+  const size_t big[][3] = {{100, 37, 600}, {7, 260, 1100}, {130, 131, 257}, {1, 1, 2049}};
+  for (Op op : {Op::kNT, Op::kNN, Op::kTN})
+    for (auto& s : big)
+      for (bool acc : {false, true}) check_helper(op, s[0], s[1], s[2], acc, rng);
+}

@@ -1,0 +1,69 @@
+#include "test_util.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace lst::test {
+
+LoadedFile load_file(const std::string& path) {
+  LoadedFile f;
+  f.path = path;
+  f.bytes = read_file_bytes(path);
+  f.st = std::make_unique<SafeTensors>(SafeTensors::parse(f.bytes.data(), f.bytes.size()));
+  return f;
+}
+
+std::string golden_dir() {
+  const char* env = std::getenv("LST_GOLDEN_DIR");
+  return env && *env ? env : LST_FIXTURES_DIR;
+}
+
+std::vector<std::string> golden_files() {
+  std::vector<std::string> files;
+  for (auto& e : std::filesystem::directory_iterator(golden_dir()))
+    if (e.path().extension() == ".safetensors") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Weights random_weights(const Config& c, uint64_t seed) {
+  Weights w = init_weights(c, seed);
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ull);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (auto& t : state_dict(w, c)) {
+    const std::string& n = t.name;
+    const bool is_norm_w = n.find("norm.weight") != std::string::npos || n == "to_logits.0.weight";
+    const bool is_bias = n.size() > 5 && n.compare(n.size() - 5, 5, ".bias") == 0;
+    if (is_norm_w)
+      for (auto& v : *t.data) v += 0.15f * nd(rng);
+    if (is_bias)
+      for (auto& v : *t.data) v += 0.1f * nd(rng);
+    if (n.find("to_q.weight") != std::string::npos)
+      for (auto& v : *t.data) v *= 2.0f;
+    if (n.find("to_dynamic_proj") != std::string::npos)
+      for (auto& v : *t.data) v *= 4.0f;
+  }
+  return w;
+}
+
+double max_abs_diff(const float* a, const double* b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double d = std::fabs(double(a[i]) - b[i]);
+    if (!(d <= m)) m = d;  // NaN propagates as a failure
+  }
+  return m;
+}
+
+double max_abs_diff(const float* a, const float* b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double d = std::fabs(double(a[i]) - double(b[i]));
+    if (!(d <= m)) m = d;
+  }
+  return m;
+}
+
+}  // namespace lst::test
