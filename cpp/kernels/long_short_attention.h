@@ -15,10 +15,11 @@ namespace lst {
 //   softmax over the rows, per column; out[c, :] = sum_i p[i, c] kv[i, :].
 // A fully masked block gets weights 1/rows (the seed's behaviour).
 // kv: (rows, dh) stride kv_stride; Wp: (r, dh); out: (r, dh) stride out_stride;
-// row_mask: (rows) or null = all real; scratch: rows * r floats.
+// row_mask: (rows) or null = all real; scratch: dynamic_projection_scratch(rows, r).
 void dynamic_projection(float* out, size_t out_stride, const float* kv, size_t kv_stride,
                         size_t rows, const float* Wp, size_t r, size_t dh,
                         const uint8_t* row_mask, float* scratch);
+size_t dynamic_projection_scratch(size_t rows, size_t r);
 
 // The global keys one query sees: the first `visible` of `count` rows.
 struct GlobalKeys {
@@ -51,5 +52,27 @@ struct LocalKeys {
 // attention weights in the same [global | local] order.
 void attend_long_short_row(float* out, const float* q, size_t dh, const GlobalKeys& g,
                            const LocalKeys& l, float* scratch, float* probs = nullptr);
+
+// A block of consecutive queries (one local window) of one head. All rows
+// share the candidate keys: the first g.visible global rows (the most any row
+// of the block sees) and the local slots of `l`; per row, global columns past
+// global_visible[i] are masked, and with `causal` so are local keys after the
+// query. The scores are GEMMs (q·K^T, then P·V), one softmax per row.
+struct QueryBlock {
+  const float* q;  // (count, dh), stride
+  size_t stride;
+  int64_t t0;      // position of row 0
+  size_t count;
+  const size_t* global_visible;  // (count) or null = g.visible for every row
+  bool causal;
+};
+
+// out: (count, dh) stride out_stride. global_sum: (dh) sum of all g.count
+// global rows (used only by fully masked rows). scratch:
+// attend_block_scratch(count, g.visible, l.count) floats.
+void attend_long_short_block(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
+                             const GlobalKeys& g, const LocalKeys& l, const float* global_sum,
+                             float* scratch);
+size_t attend_block_scratch(size_t count, size_t global_cols, size_t local_slots);
 
 }  // namespace lst

@@ -50,7 +50,7 @@ void long_short_attention_forward(float* out, float* qkv, const uint8_t* mask, i
   const int64_t block_rows = c.causal ? c.segment_size : N;
   const size_t R = c.r;
   pool.parallel_for(H * blocks, [&](size_t b0, size_t b1) {
-    std::vector<float> scratch(block_rows * R);
+    std::vector<float> scratch(dynamic_projection_scratch(block_rows, R));
     for (size_t hb = b0; hb < b1; ++hb) {
       const size_t h = hb / blocks, blk = hb % blocks;
       const int64_t row0 = blk * block_rows;
@@ -60,28 +60,34 @@ void long_short_attention_forward(float* out, float* qkv, const uint8_t* mask, i
       layernorm_forward(g, dh, g, dh, w.global_norm_w.data(), w.global_norm_b.data(), R, dh);
     }
   });
+  // Sum of each head's global tokens, for fully masked rows (SPEC 4.8).
+  s.gsum.assign(H * dh, 0.0f);
+  for (size_t h = 0; h < H; ++h)
+    for (int64_t j = 0; j < G; ++j)
+      for (size_t d = 0; d < dh; ++d) s.gsum[h * dh + d] += s.gkv[(h * G + j) * dh + d];
 
-  // 4.7-4.9 per query: softmax over [global | local windows].
+  // 4.7-4.9 per window of queries: softmax over [global | local windows].
   const int64_t num_windows = N / W;
   const int64_t look_ahead = c.causal ? 0 : 1;
   const size_t L = static_cast<size_t>((2 + look_ahead) * W);
   pool.parallel_for(H * num_windows, [&](size_t b0, size_t b1) {
-    std::vector<float> scratch(G + L);
+    std::vector<float> scratch(attend_block_scratch(W, G, L));
+    std::vector<size_t> visible(W);
     for (size_t hw = b0; hw < b1; ++hw) {
       const size_t h = hw / num_windows;
-      const int64_t k = hw % num_windows;
+      const int64_t k = hw % num_windows, t0 = k * W;
       GlobalKeys gk{&s.gkv[h * G * dh], dh, static_cast<size_t>(G), static_cast<size_t>(G)};
+      QueryBlock qb{qkv + t0 * stride + h * dh, stride, t0, static_cast<size_t>(W), nullptr, c.causal};
+      if (c.causal) {
+        // segment g is visible to query t once t >= (g+1)*s - 1
+        for (int64_t i = 0; i < W; ++i) visible[i] = static_cast<size_t>((t0 + i + 1) / c.segment_size * c.r);
+        gk.visible = visible[W - 1];
+        qb.global_visible = visible.data();
+      }
       LocalKeys lk{&s.lkv[h * dh], inner, 0, (k - 1) * W, L, N, mask,
                    std::numeric_limits<int64_t>::max(), w.local_norm_b.data()};
-      for (int64_t t = k * W; t < (k + 1) * W; ++t) {
-        if (c.causal) {
-          // segment g is visible once t >= (g+1)*s - 1
-          gk.visible = static_cast<size_t>((t + 1) / c.segment_size * c.r);
-          lk.last_visible = t;
-        }
-        attend_long_short_row(out + t * inner + h * dh, qkv + t * stride + h * dh, dh, gk, lk,
+      attend_long_short_block(out + t0 * inner + h * dh, inner, qb, dh, gk, lk, &s.gsum[h * dh],
                               scratch.data());
-      }
     }
   });
 }

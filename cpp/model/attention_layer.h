@@ -18,6 +18,7 @@ struct AttentionScratch {
   std::vector<float> cos_t, sin_t;  // (N, dh/2)
   std::vector<float> lkv;           // (N, inner)      LayerNorm_local(kv)
   std::vector<float> gkv;           // (heads, G, dh)  LayerNorm_global(projection)
+  std::vector<float> gsum;          // (heads, dh)     sum of each head's global tokens
   void resize(const Config& c, int64_t N);
 };
 

@@ -25,11 +25,10 @@ std::string fixture(const std::string& name) { return std::string(LST_FIXTURES_D
 // A raw file: u64 LE header length, the header text as given, `data` bytes.
 std::vector<uint8_t> make_file(const std::string& header, size_t data_bytes = 0,
                                uint8_t fill = 0) {
-  std::vector<uint8_t> f(8);
+  std::vector<uint8_t> f(8 + header.size() + data_bytes, fill);
   uint64_t n = header.size();
   for (int i = 0; i < 8; ++i) f[i] = static_cast<uint8_t>(n >> (8 * i));
-  f.insert(f.end(), header.begin(), header.end());
-  f.insert(f.end(), data_bytes, fill);
+  for (size_t i = 0; i < header.size(); ++i) f[8 + i] = static_cast<uint8_t>(header[i]);
   return f;
 }
 
@@ -395,7 +394,9 @@ TEST_CASE("safetensors: F16 and BF16 conversions are exact", "[safetensors]") {
   REQUIRE(lst::f32_to_f16(std::ldexp(1.0f, -24)) == 0x0001);  // smallest subnormal
   REQUIRE(lst::f32_to_f16(std::ldexp(1.0f, -25)) == 0x0000);  // tie to even: 0
   REQUIRE(lst::f32_to_f16(std::nextafter(std::ldexp(1.0f, -25), 1.0f)) == 0x0001);
-  REQUIRE(lst::f32_to_f16(std::ldexp(3.0f, -26)) == 0x0002);  // 1.5 ulp -> 2
+  REQUIRE(lst::f32_to_f16(std::ldexp(3.0f, -26)) == 0x0001);  // 0.75 ulp -> 1
+  REQUIRE(lst::f32_to_f16(std::ldexp(3.0f, -25)) == 0x0002);  // 1.5 ulp: tie -> even 2
+  REQUIRE(lst::f32_to_f16(std::ldexp(5.0f, -25)) == 0x0002);  // 2.5 ulp: tie -> even 2
   REQUIRE(lst::f32_to_f16(std::ldexp(1023.5f, -24)) == 0x0400);  // carries to the normal range
   REQUIRE(lst::f32_to_f16(1.0f + std::ldexp(1.0f, -11)) == 0x3c00);      // tie -> even
   REQUIRE(lst::f32_to_f16(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3c02);  // tie -> even

@@ -1,0 +1,5 @@
+// long-short-transformer: the Long-Short Transformer (Transformer-LS) in
+// WebAssembly for Node and browsers.
+export { LongShortTransformer } from './long-short-transformer.js';
+export { SafetensorsFile, readSafetensorsHeader } from './safetensors.js';
+export { CONFIG_KEYS } from './config.js';

@@ -1,0 +1,242 @@
+// The public model class: the seed's LongShortTransformer in WebAssembly.
+import { configToJson, describe, splitConfig } from './config.js';
+import { flatten, writeMask, writeTokens } from './inputs.js';
+import { chooseVariant } from './runtime/choose-variant.js';
+import { instantiate, terminateWorkers } from './runtime/instantiate.js';
+import { readSource } from './runtime/read-source.js';
+
+const ENGINE_OPTIONS = ['threads', 'threaded', 'backend', 'wasmPaths'];
+const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback'];
+const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed'];
+
+/** Frees a model's wasm instance if its owner forgot dispose(). */
+const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((state) => releaseState(state)) : null;
+
+function releaseState(state) {
+  if (state.released) return;
+  state.released = true;
+  try {
+    state.native.release();
+    state.native.delete();
+  } catch { /* the instance crashed; nothing left to free */ }
+  terminateWorkers(state.Module);
+}
+
+function checkOptions(options, allowed, fn) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new Error(`${fn}: unknown option '${key}' (expected ${allowed.join(', ')})`);
+  }
+  if (options.backend !== undefined && typeof options.backend !== 'string') {
+    throw new Error(`${fn}: backend must be 'builtin' or 'xnnpack', got ${describe(options.backend)}`);
+  }
+}
+
+/**
+ * The Long-Short Transformer language model (Transformer-LS), running the
+ * engine's WebAssembly build. Get one with {@link LongShortTransformer.load}
+ * or {@link LongShortTransformer.create}; free it with {@link LongShortTransformer#dispose}.
+ */
+export class LongShortTransformer {
+  /** @private */
+  constructor(token, Module, native, variant) {
+    if (token !== CONSTRUCT) throw new Error('use LongShortTransformer.load() or LongShortTransformer.create()');
+    /** @private */
+    this._state = { Module, native, released: false };
+    /** @private */
+    this._config = Object.freeze(JSON.parse(native.configJson()));
+    /** @private */
+    this._numParameters = native.numParameters();
+    /** @private */
+    this._runtime = Object.freeze({ variant, threads: native.numThreads(), backend: native.backend() });
+    /** @private */
+    this._crashed = null;
+    finalizer?.register(this, this._state, this._state);
+  }
+
+  /**
+   * Loads weights saved as safetensors (the seed's state_dict names; the
+   * config from the file's `__metadata__.config` unless `config` is given).
+   * @param {string|URL|ArrayBuffer|ArrayBufferView|Response|Blob} source a URL (fetched), a file
+   *   path or file: URL (Node), the file's bytes, or a Response.
+   * @param {import('./index.js').LoadOptions} [options]
+   * @returns {Promise<LongShortTransformer>}
+   */
+  static async load(source, options = {}) {
+    checkOptions(options, LOAD_OPTIONS, 'load');
+    const configJson = options.config === undefined || options.config === null ? '' : configToJson(options.config);
+    const { variant, threads } = chooseVariant(options);
+    const [bytes, Module] = await Promise.all([
+      readSource(source, options.progress_callback),
+      instantiate(variant, { threads, wasmPaths: options.wasmPaths }),
+    ]);
+    const file = new Module.HeapBuffer();
+    const native = new Module.WasmModel();
+    try {
+      if (!file.resize(bytes.length)) throw new Error(`could not hold the weight file: ${file.error()}`);
+      file.view().set(bytes);
+      if (!native.loadSafetensors(file, configJson, threads, options.backend ?? '')) {
+        throw new Error(native.error());
+      }
+    } catch (e) {
+      native.delete();
+      terminateWorkers(Module);
+      throw e;
+    } finally {
+      file.release();
+      file.delete();
+    }
+    return new LongShortTransformer(CONSTRUCT, Module, native, variant);
+  }
+
+  /**
+   * A fresh model with the seed's constructor kwargs and its default
+   * initialisation from a seeded PRNG.
+   * @param {import('./index.js').CreateOptions} options
+   * @returns {Promise<LongShortTransformer>}
+   */
+  static async create(options) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`create: expected the seed's kwargs, got ${describe(options)}`);
+    }
+    const { config, rest } = splitConfig(options);
+    checkOptions(rest, CREATE_OPTIONS, 'create');
+    const configJson = configToJson(config);
+    const seed = rest.seed ?? 0;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`create: seed must be a non-negative integer, got ${describe(seed)}`);
+    const { variant, threads } = chooseVariant(rest);
+    const Module = await instantiate(variant, { threads, wasmPaths: rest.wasmPaths });
+    const native = new Module.WasmModel();
+    if (!native.initRandom(configJson, seed, threads, rest.backend ?? '')) {
+      const message = native.error();
+      native.delete();
+      terminateWorkers(Module);
+      throw new Error(message);
+    }
+    return new LongShortTransformer(CONSTRUCT, Module, native, variant);
+  }
+
+  /**
+   * The seed's constructor kwargs of this model.
+   * @type {import('./index.js').LongShortTransformerConfig}
+   */
+  get config() {
+    this._check();
+    return this._config;
+  }
+
+  /** Number of trainable parameters (as the seed's `sum(p.numel())`). */
+  get numParameters() {
+    this._check();
+    return this._numParameters;
+  }
+
+  /** Which build runs this model: `{ variant: 'single'|'threaded', threads, backend }`. */
+  get runtime() {
+    this._check();
+    return this._runtime;
+  }
+
+  /** True after {@link LongShortTransformer#dispose}. */
+  get disposed() {
+    return this._state.released;
+  }
+
+  /**
+   * Logits of every position: `model(tokens, mask=mask)` of the seed.
+   * @param {import('./index.js').TokensInput} tokens ids in [0, num_tokens): number[] (one
+   *   sequence), number[][] (a batch), a typed array with `dims`, or `{ data, dims }`.
+   * @param {import('./index.js').ForwardOptions} [options] `mask` (same shape as tokens,
+   *   booleans or 0/1, true = real token), `dims` ([n] or [b, n]) for flat tokens.
+   * @returns {{ data: Float32Array, dims: [number, number, number] }} logits (b, n, num_tokens)
+   */
+  forward(tokens, options = {}) {
+    this._check();
+    if (options === null || typeof options !== 'object') throw new TypeError(`forward: options must be an object, got ${describe(options)}`);
+    for (const key of Object.keys(options)) {
+      if (key !== 'mask' && key !== 'dims') throw new Error(`forward: unknown option '${key}' (expected mask, dims)`);
+    }
+    const t = flatten(tokens, options.dims, 'tokens');
+    const [b, n] = t.dims;
+    let m = null;
+    if (options.mask !== undefined && options.mask !== null) {
+      const mask = options.mask;
+      const flat = ArrayBuffer.isView(mask) || (Array.isArray(mask) && !Array.isArray(mask[0]));
+      if (flat && mask.length !== b * n) {
+        throw new Error(`mask has ${mask.length} entries but tokens have shape [${b}, ${n}] (${b * n} entries)`);
+      }
+      m = flatten(mask, flat ? t.dims : undefined, 'mask');
+      if (m.dims[0] !== b || m.dims[1] !== n) {
+        throw new Error(`mask has shape [${m.dims.join(', ')}] but tokens have shape [${b}, ${n}]`);
+      }
+    }
+    const V = this._config.num_tokens;
+    if (b * n * V * 4 >= 2 ** 32) {
+      throw new Error(`logits of shape [${b}, ${n}, ${V}] do not fit in the 4 GB WebAssembly heap: run fewer sequences at once`);
+    }
+    const { native } = this._state;
+    return this._call(() => {
+      const tokenView = native.inputTokens(b * n);
+      if (tokenView === null) throw new Error(native.error());
+      writeTokens(t, V, tokenView);
+      if (m) {
+        const maskView = native.inputMask(b * n);
+        if (maskView === null) throw new Error(native.error());
+        writeMask(m, maskView);
+      }
+      if (!native.forward(b, n, m !== null)) throw new Error(native.error());
+      const data = native.logits().slice();  // a copy: the view dies when the heap grows
+      return { data, dims: [b, n, V] };
+    });
+  }
+
+  /**
+   * The weights as a safetensors file (the seed's state_dict names, the config
+   * in `__metadata__.config`), loadable by {@link LongShortTransformer.load}
+   * and by the seed (`safetensors.torch.load_file`).
+   * @param {{ dtype?: 'float32'|'float16' }} [options]
+   * @returns {Uint8Array}
+   */
+  save({ dtype = 'float32', ...rest } = {}) {
+    this._check();
+    if (Object.keys(rest).length) throw new Error(`save: unknown option '${Object.keys(rest)[0]}' (expected dtype)`);
+    if (dtype !== 'float32' && dtype !== 'float16') throw new Error(`save: dtype must be 'float32' or 'float16', got ${describe(dtype)}`);
+    const { native } = this._state;
+    return this._call(() => {
+      if (!native.save(dtype === 'float16')) throw new Error(native.error());
+      const bytes = native.saved().slice();
+      native.releaseOutputs();
+      return bytes;
+    });
+  }
+
+  /** Frees the model, its WebAssembly memory and its threads. Idempotent. */
+  dispose() {
+    finalizer?.unregister(this._state);
+    releaseState(this._state);
+  }
+
+  /** @private */
+  _check() {
+    if (this._state.released) throw new Error('model was disposed');
+    if (this._crashed) throw new Error(`the WebAssembly module crashed earlier (${this._crashed}); load the model again`);
+  }
+
+  /** @private Runs a wasm call; a trap (not an engine error) retires the instance. */
+  _call(fn) {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) {
+        this._crashed = String(e?.message ?? e);
+        throw new Error(`the WebAssembly module crashed: ${this._crashed}`);
+      }
+      throw e;
+    }
+  }
+}
+
+const CONSTRUCT = Symbol('construct');

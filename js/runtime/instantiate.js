@@ -1,0 +1,104 @@
+// One Emscripten module instance per model (its own heap, so dispose()
+// returns all memory; its own pthread workers), from a WebAssembly.Module
+// compiled once per build and shared by every instance.
+import { fileLocation, isNode, loadGlue, readLocalFile, threadedGlueOptions, unrefWorkers } from '#platform';
+import { VARIANT_FILES, resolveWasmFile } from './wasm-files.js';
+
+/** @type {Map<string, Promise<WebAssembly.Module>>} compiled builds by wasm URL */
+const compiled = new Map();
+/** @type {Map<string, Promise<Function>>} glue factories by JS URL */
+const glues = new Map();
+
+function hint(url) {
+  return `If you bundle or host the package yourself, serve the files of its dist/ folder and pass ` +
+    `{ wasmPaths: '<URL or folder of those files>/' } (looked for ${url.href}). Build them with \`npm run build:wasm\`.`;
+}
+
+async function compile(url) {
+  let bytes;
+  if (url.protocol === 'file:' && isNode) {
+    try {
+      bytes = await readLocalFile(url);
+    } catch (e) {
+      throw new Error(`could not read the WebAssembly file: ${e.message}. ${hint(url)}`);
+    }
+    return WebAssembly.compile(bytes);
+  }
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch the WebAssembly file ${url.href} (${e.message}). ${hint(url)}`);
+  }
+  if (!response.ok) throw new Error(`could not fetch the WebAssembly file ${url.href}: HTTP ${response.status}. ${hint(url)}`);
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+      response.headers.get('content-type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+function cached(map, key, make) {
+  let p = map.get(key);
+  if (!p) {
+    p = make();
+    map.set(key, p);
+    p.catch(() => map.delete(key));  // let a later call retry
+  }
+  return p;
+}
+
+/**
+ * A fresh module instance of `variant`.
+ * @param {'single'|'threaded'} variant
+ * @param {{ threads: number, wasmPaths?: string|URL|Record<string, string|URL> }} options
+ * @returns {Promise<any>} the Emscripten Module (WasmModel, HeapBuffer, ...)
+ */
+export async function instantiate(variant, { threads, wasmPaths }) {
+  const files = VARIANT_FILES[variant];
+  const jsUrl = resolveWasmFile(files.js, wasmPaths);
+  const wasmUrl = resolveWasmFile(files.wasm, wasmPaths);
+  const [factory, module] = await Promise.all([
+    cached(glues, jsUrl.href, () => loadGlue(jsUrl)),
+    cached(compiled, wasmUrl.href, () => compile(wasmUrl)),
+  ]);
+  let failInstantiation;
+  const instantiationFailed = new Promise((_, reject) => { failInstantiation = reject; });
+  const options = {
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(module, imports).then(
+        (instance) => receiveInstance(instance, module), failInstantiation);
+      return {};
+    },
+    locateFile: (file) => fileLocation(resolveWasmFile(file, wasmPaths)),
+    print: (s) => console.log(s),
+    printErr: (s) => console.warn(s),
+  };
+  if (variant === 'threaded') {
+    // The workers the model's thread pool will use (threads - 1, at least 1).
+    options.lstPoolSize = Math.max(1, threads - 1);
+    Object.assign(options, threadedGlueOptions(jsUrl));
+  }
+  let Module;
+  try {
+    Module = await Promise.race([factory(options), instantiationFailed]);
+  } catch (e) {
+    throw new Error(`could not start the WebAssembly module ${wasmUrl.href}: ${e?.message ?? e}`);
+  }
+  if (variant === 'threaded') unrefWorkers(Module);
+  return Module;
+}
+
+/**
+ * Stops an instance's pthread workers (after its model released its threads).
+ * @param {any} Module
+ */
+export function terminateWorkers(Module) {
+  const P = Module?.PThread;
+  if (!P) return;
+  try {
+    P.terminateAllThreads?.();
+  } catch { /* already gone */ }
+  for (const w of P.unusedWorkers ?? []) w.terminate();
+  P.unusedWorkers = [];
+}
