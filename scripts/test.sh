@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (Catch2) natively, then the Node suite.
-set -euo pipefail
+# Every test: the C++ suite (Catch2) natively, then the WebAssembly builds
+# and the Node suite (node --test tests/js/), whose report closes the output.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build-native.sh
-echo "==> Catch2: C++ suite"
-./build/lst_tests
+bash scripts/setup.sh || exit 1
+status=0
+if bash scripts/build-native.sh; then
+  echo "==> Catch2: C++ suite"
+  ./build/lst_tests || status=1
+else
+  echo "==> native build failed" >&2
+  status=1
+fi
+echo "==> WebAssembly builds"
+bash scripts/build-wasm.sh || exit 1
+echo "==> Node suite: node --test tests/js/"
+node --test tests/js/ || status=1
+exit $status

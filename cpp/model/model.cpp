@@ -7,16 +7,11 @@
 #include "io/safetensors.h"
 #include "kernels/activations.h"
 #include "kernels/layernorm.h"
+#include "model/decode_cache.h"
 #include "runtime/thread_pool.h"
 
 namespace lst {
 
-struct Model::LayerOps {
-  std::unique_ptr<Linear> qkv;     // [to_q ; to_kv] fused: (2*inner, dim)
-  std::unique_ptr<Linear> out;     // to_out (dim, inner) + bias
-  std::unique_ptr<Linear> ff1;     // net.0 (hidden, dim) + bias
-  std::unique_ptr<Linear> ff2;     // net.3 (dim, hidden) + bias
-};
 
 Model::Model(const Config& config, Weights weights, const ModelOptions& options)
     : config_(config), weights_(std::move(weights)) {
@@ -82,8 +77,14 @@ void Model::forward(const int32_t* tokens, const uint8_t* mask, int64_t b, int64
                      logits + i * n * config_.num_tokens);
 }
 
+void Model::forward_last(const int32_t* tokens, int64_t n, float* last_logits,
+                         DecodeCache* cache) {
+  check_tokens(tokens, 1, n);
+  forward_sequence(tokens, nullptr, n, last_logits, /*last_only=*/true, cache);
+}
+
 void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n,
-                             float* logits) {
+                             float* logits, bool last_only, DecodeCache* cache) {
   const Config& c = config_;
   const int64_t D = c.dim, I = c.inner(), Hd = c.ff_hidden();
   const int64_t N = c.padded_length(n);
@@ -110,6 +111,7 @@ void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t
     std::fill(B.qkv.begin() + n * 2 * I, B.qkv.begin() + N * 2 * I, 0.0f);
     long_short_attention_forward(B.attn.data(), B.qkv.data(), B.mask.data(), N, c, L,
                                  B.attention, *pool_);
+    if (cache) cache->capture_layer(l, B.qkv.data(), B.attention, n, N, c);
     ops.out->run(B.attn.data(), n, B.tmp.data());
     for (int64_t i = 0; i < n * D; ++i) B.x[i] += B.tmp[i];
     // x = W2 GELU(W1 LN_f(x) + b1) + b2 + x
@@ -119,9 +121,11 @@ void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t
     ops.ff2->run(B.hidden.data(), n, B.tmp.data());
     for (int64_t i = 0; i < n * D; ++i) B.x[i] += B.tmp[i];
   }
-  layernorm_forward(B.y.data(), D, B.x.data(), D, weights_.final_norm_w.data(),
-                    weights_.final_norm_b.data(), n, D);
-  logits_op_->run(B.y.data(), n, logits);
+  const int64_t first = last_only ? n - 1 : 0, rows = n - first;
+  layernorm_forward(B.y.data(), D, &B.x[first * D], D, weights_.final_norm_w.data(),
+                    weights_.final_norm_b.data(), rows, D);
+  logits_op_->run(B.y.data(), rows, logits);
+  if (cache) cache->length = n;
 }
 
 std::vector<uint8_t> Model::save_safetensors(bool f16) const {

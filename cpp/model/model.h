@@ -16,6 +16,7 @@ namespace lst {
 
 class SafeTensors;
 class ThreadPool;
+struct DecodeCache;
 
 struct ModelOptions {
   GemmBackend backend = default_gemm_backend();
@@ -51,13 +52,27 @@ class Model {
   // Validates ids and shape; throws lst::Error naming the offending entry.
   void check_tokens(const int32_t* tokens, int64_t b, int64_t n) const;
 
+  // One sequence (n tokens, positions 0..n-1, no mask): the logits of the
+  // last position only (num_tokens floats); when `cache` is given it is
+  // filled so that Decoder can continue at position n (prefill).
+  void forward_last(const int32_t* tokens, int64_t n, float* last_logits, DecodeCache* cache);
+
   // Writes the state_dict (F32, or F16 when `f16`) with the config in
   // __metadata__["config"], as the seed's names.
   std::vector<uint8_t> save_safetensors(bool f16 = false) const;
 
  private:
-  struct LayerOps;
-  void forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n, float* logits);
+  friend class Decoder;
+  // Packed GEMMs of one layer.
+  struct LayerOps {
+    std::unique_ptr<Linear> qkv;  // [to_q ; to_kv] fused: (2*inner, dim)
+    std::unique_ptr<Linear> out;  // to_out (dim, inner) + bias
+    std::unique_ptr<Linear> ff1;  // net.0 (hidden, dim) + bias
+    std::unique_ptr<Linear> ff2;  // net.3 (dim, hidden) + bias
+  };
+  // logits: (n, V), or (1, V) of the last row when last_only.
+  void forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n, float* logits,
+                        bool last_only = false, DecodeCache* cache = nullptr);
 
   Config config_;
   Weights weights_;

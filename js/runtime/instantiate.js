@@ -1,7 +1,7 @@
 // One Emscripten module instance per model (its own heap, so dispose()
 // returns all memory; its own pthread workers), from a WebAssembly.Module
 // compiled once per build and shared by every instance.
-import { fileLocation, isNode, loadGlue, readLocalFile, threadedGlueOptions, unrefWorkers } from '#platform';
+import { fileLocation, glueFile, isNode, loadGlue, readLocalFile, threadedGlueOptions, unrefWorkers } from '#platform';
 import { VARIANT_FILES, resolveWasmFile } from './wasm-files.js';
 
 /** @type {Map<string, Promise<WebAssembly.Module>>} compiled builds by wasm URL */
@@ -57,9 +57,10 @@ function cached(map, key, make) {
 export async function instantiate(variant, { threads, wasmPaths }) {
   const files = VARIANT_FILES[variant];
   const jsUrl = resolveWasmFile(files.js, wasmPaths);
+  const glueUrl = resolveWasmFile(files[glueFile], wasmPaths);
   const wasmUrl = resolveWasmFile(files.wasm, wasmPaths);
   const [factory, module] = await Promise.all([
-    cached(glues, jsUrl.href, () => loadGlue(jsUrl)),
+    cached(glues, glueUrl.href, () => loadGlue(glueUrl)),
     cached(compiled, wasmUrl.href, () => compile(wasmUrl)),
   ]);
   let failInstantiation;

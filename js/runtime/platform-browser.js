@@ -3,6 +3,9 @@
 
 export const isNode = false;
 
+/** Which glue file this platform loads (see wasm-files.js). */
+export const glueFile = 'mjs';
+
 /** Threads the machine offers. */
 export function hardwareThreads() {
   return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
@@ -28,12 +31,11 @@ export function isLocalSource() {
  * @param {URL} url
  */
 export async function loadGlue(url) {
-  const mjs = new URL(url.href.replace(/\.js($|\?)/, '.mjs$1'));
   try {
-    const mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ mjs.href);
+    const mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url.href);
     return mod.default;
   } catch (e) {
-    throw new Error(`could not load the WebAssembly glue ${mjs.href} (${e.message}). If you bundle or host ` +
+    throw new Error(`could not load the WebAssembly glue ${url.href} (${e.message}). If you bundle or host ` +
       'the package yourself, serve its dist/ folder and pass { wasmPaths: "<url of that folder>/" }.');
   }
 }

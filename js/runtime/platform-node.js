@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const isNode = true;
 
+/** Which glue file this platform loads (see wasm-files.js): CommonJS in Node. */
+export const glueFile = 'js';
+
 /** Threads the machine offers. */
 export function hardwareThreads() {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -52,7 +55,8 @@ export async function loadGlue(url) {
   try {
     return createRequire(import.meta.url)(path);
   } catch (e) {
-    throw new Error(`could not load the WebAssembly glue '${path}' (${e.message}). ` +
+    const why = e.code === 'MODULE_NOT_FOUND' ? 'no such file' : e.message;
+    throw new Error(`could not load the WebAssembly glue '${path}' (${why}). ` +
       'Build it with `npm run build:wasm`, or point { wasmPaths } to a folder holding lst.js, lst.wasm, ' +
       'lst-threaded.js, lst-threaded.wasm and lst-threaded.worker.js.');
   }

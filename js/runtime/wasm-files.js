@@ -6,8 +6,12 @@
 
 /** The files of each build. */
 export const VARIANT_FILES = Object.freeze({
-  single: Object.freeze({ js: 'lst.js', wasm: 'lst.wasm' }),
-  threaded: Object.freeze({ js: 'lst-threaded.js', wasm: 'lst-threaded.wasm', worker: 'lst-threaded.worker.js' }),
+  // js: classic glue (Node require()s it; pthread workers importScripts() it);
+  // mjs: the same glue as an ES module (browsers import() it).
+  single: Object.freeze({ js: 'lst.js', mjs: 'lst.mjs', wasm: 'lst.wasm' }),
+  threaded: Object.freeze({
+    js: 'lst-threaded.js', mjs: 'lst-threaded.mjs', wasm: 'lst-threaded.wasm', worker: 'lst-threaded.worker.js',
+  }),
 });
 
 function defaultUrl(file) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "generation/generate.h"
+#include "model/decoder.h"
 #include "model/model.h"
 
 namespace lst::test {
@@ -39,8 +41,41 @@ void check_forward(const std::string& name, const LoadedFile& f) {
   }
 }
 
+// Greedy generation past max_seq_len, token for token, one decoder per row
+// (the seed's batched call is row-independent here: all-true masks).
+void check_generate(const std::string& name, const LoadedFile& f) {
+  const SafeTensors& st = *f.st;
+  const auto& md = st.metadata();
+  const auto& pv = st.get("input.prompt");
+  REQUIRE(pv.shape.size() == 2);
+  const int64_t b = pv.shape[0], t = pv.shape[1];
+  std::vector<int32_t> prompt = to_i32(st.to_i64("input.prompt"));
+  std::vector<int64_t> expected = st.to_i64("output.generated");
+  GenerateOptions o;
+  o.max_new_tokens = std::stoi(md.at("gen_len"));
+  o.sampling.filter_thres = std::stod(md.at("filter_thres"));
+  o.sampling.temperature = md.count("temperature") ? std::stod(md.at("temperature")) : 1.0;
+  for (GemmBackend be : {GemmBackend::kBuiltin, GemmBackend::kXnnpack}) {
+    if (!gemm_backend_available(be)) continue;
+    Model model = Model::from_safetensors(st, nullptr, {be, 1});
+    Decoder dec(model);
+    int mismatches = 0;
+    for (int64_t row = 0; row < b; ++row) {
+      GenerateResult r = generate(dec, prompt.data() + row * t, t, o, row);
+      REQUIRE(r.tokens.size() == static_cast<size_t>(o.max_new_tokens));
+      for (int i = 0; i < o.max_new_tokens; ++i)
+        mismatches += r.tokens[i] != expected[row * o.max_new_tokens + i];
+    }
+    std::printf("golden %-22s generate %-8s %lldx%d tokens, %d mismatches  %s\n", name.c_str(),
+                gemm_backend_name(be), static_cast<long long>(b), o.max_new_tokens, mismatches,
+                mismatches == 0 ? "ok" : "FAIL");
+    CHECK(mismatches == 0);
+  }
+}
+
 const GoldenCheck kChecks[] = {
     {"forward", &check_forward},
+    {"generate", &check_generate},
 };
 
 }  // namespace

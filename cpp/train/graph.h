@@ -1,0 +1,71 @@
+// The whole model's training forward (keeping activations) and backward,
+// SPEC 3-5: loss = cross_entropy(net(x[:, :-1], mask[:, :-1]), x[:, 1:]),
+// mean over all b*n targets (the mask only masks keys, never targets).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "model/config.h"
+#include "train/activations.h"
+#include "train/params.h"
+
+namespace lst {
+class ThreadPool;
+}
+
+namespace lst::train {
+
+template <class T>
+class TrainGraph {
+ public:
+  // `pool` must outlive the graph. The arena is sized by the first forward
+  // (or reserve()) and reallocated only when (b, n) changes.
+  TrainGraph(const Config& c, ThreadPool& pool);
+
+  void reserve(int64_t b, int64_t n);
+
+  // inputs, targets: (b, n) ids; mask: (b, n) 1 = real token, or null.
+  // Returns the mean cross-entropy; with targets null only the logits are
+  // computed (read them with logits()) and 0 is returned.
+  double forward(const ParamPtrs<T>& p, const std::vector<std::vector<float>>& rotary_freqs,
+                 const int32_t* inputs, const int32_t* targets, const uint8_t* mask, int64_t b,
+                 int64_t n);
+
+  // The seed's AutoregressiveWrapper: tokens (b, n+1), mask (b, n+1) or null.
+  double forward_sequences(const ParamPtrs<T>& p,
+                           const std::vector<std::vector<float>>& rotary_freqs,
+                           const int32_t* tokens, const uint8_t* mask, int64_t b,
+                           int64_t n_plus_1);
+
+  // Accumulates d(loss_scale * loss)/d(params) into `grad` (same layout as p).
+  // Needs the preceding forward with targets.
+  void backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T loss_scale = T(1));
+
+  // (b, N, V) logits of the last forward without targets (row t of sequence
+  // i at (i*N + t)*V, N the padded length).
+  const T* logits() const { return act_.probs; }
+  int64_t padded_length() const { return act_.N; }
+
+  // Bytes of the activation arena for (b, n).
+  static size_t activation_bytes(const Config& c, int64_t b, int64_t n);
+
+ private:
+  void attention_forward(size_t l, const ParamPtrs<T>& p);
+  void attention_backward(size_t l, const ParamPtrs<T>& p, const ParamPtrs<T>& grad);
+
+  Config c_;
+  ThreadPool& pool_;
+  Activations<T> act_;
+  bool have_targets_ = false;
+};
+
+// Memory of one training step (float32): parameters, gradients, Adam's two
+// moments and the activation arena, in bytes.
+struct TrainMemory {
+  size_t params = 0, grads = 0, optimizer = 0, activations = 0;
+  size_t total() const { return params + grads + optimizer + activations; }
+};
+TrainMemory training_memory(const Config& c, int64_t b, int64_t n);
+
+}  // namespace lst::train

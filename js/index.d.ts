@@ -1,0 +1,166 @@
+// Types of the long-short-transformer package (checked by tests/js/types.test-d.ts).
+
+/** The seed's constructor keyword arguments: LongShortTransformer(**config). */
+export interface LongShortTransformerConfig {
+  /** Vocabulary size. */
+  num_tokens: number;
+  /** Model width. */
+  dim: number;
+  /** Number of layers. */
+  depth: number;
+  /** Context length used by generation. */
+  max_seq_len: number;
+  /** Local attention window (default 128). */
+  window_size?: number;
+  /** Causal (autoregressive) attention (default true). */
+  causal?: boolean;
+  /** Width of each head (default 64). */
+  dim_head?: number;
+  /** Attention heads (default 8). */
+  heads?: number;
+  /** Feed-forward expansion (default 4). */
+  ff_mult?: number;
+  /** Causal only: segment length (default 16); null when non-causal. */
+  segment_size?: number | null;
+  /** Causal: tokens per segment (default 1); non-causal: global tokens (default 128). */
+  r?: number;
+}
+
+/** A config as the engine reports it: every field present. */
+export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size'>> & { segment_size: number | null }>;
+
+/** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
+export type WasmPaths = string | URL | Partial<Record<
+  'lst.js' | 'lst.mjs' | 'lst.wasm' | 'lst-threaded.js' | 'lst-threaded.mjs' | 'lst-threaded.wasm' |
+  'lst-threaded.worker.js', string | URL>>;
+
+export interface EngineOptions {
+  /** Threads of the model (default: the machine's, at most 4, when the threaded build can run; else 1). */
+  threads?: number;
+  /** Force the threaded (true) or single-threaded (false) build; default: automatic. */
+  threaded?: boolean;
+  /** GEMM backend: 'builtin' (default) or 'xnnpack' (builds linked with a wasm XNNPACK). */
+  backend?: 'builtin' | 'xnnpack';
+  /** Override where the .wasm/.js build files are fetched from (default: the package's dist/). */
+  wasmPaths?: WasmPaths;
+}
+
+export interface ProgressInfo {
+  status: 'initiate' | 'progress' | 'done';
+  /** The URL or path being read. */
+  name: string;
+  /** Bytes read so far. */
+  loaded?: number;
+  /** Total bytes (from content-length; 0 when unknown). */
+  total?: number;
+  /** Percent, when the total is known. */
+  progress?: number;
+}
+
+export interface LoadOptions extends EngineOptions {
+  /** The seed's kwargs, overriding the file's __metadata__ config. */
+  config?: LongShortTransformerConfig;
+  /** Called while the weight file downloads. */
+  progress_callback?: (info: ProgressInfo) => void;
+}
+
+export interface CreateOptions extends LongShortTransformerConfig, EngineOptions {
+  /** PRNG seed of the initialisation (default 0). */
+  seed?: number;
+}
+
+export type IntegerArray =
+  | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array
+  | Float32Array | Float64Array;
+
+/** Token ids: one sequence, a batch, a flat typed array (with `dims`), or `{ data, dims }`. */
+export type TokensInput =
+  | readonly number[]
+  | readonly (readonly number[])[]
+  | IntegerArray
+  | { data: ArrayLike<number | bigint>; dims: readonly number[] };
+
+/** Mask (true / 1 = real token), shaped like the tokens. */
+export type MaskInput =
+  | readonly (boolean | number)[]
+  | readonly (readonly (boolean | number)[])[]
+  | Uint8Array | Int32Array
+  | { data: ArrayLike<number | boolean>; dims: readonly number[] };
+
+export interface ForwardOptions {
+  mask?: MaskInput | null;
+  /** Shape of flat tokens: [n] or [b, n]. */
+  dims?: readonly number[];
+}
+
+export interface Logits {
+  /** Row-major (b, n, num_tokens). */
+  data: Float32Array;
+  dims: [number, number, number];
+}
+
+export interface RuntimeInfo {
+  variant: 'single' | 'threaded';
+  threads: number;
+  backend: string;
+}
+
+/** The Long-Short Transformer language model in WebAssembly. */
+export declare class LongShortTransformer {
+  private constructor();
+  /** Loads safetensors weights from a URL, a path (Node), bytes, a Response or a Blob. */
+  static load(
+    source: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob,
+    options?: LoadOptions,
+  ): Promise<LongShortTransformer>;
+  /** A fresh model with the seed's kwargs and a seeded default initialisation. */
+  static create(options: CreateOptions): Promise<LongShortTransformer>;
+  /** The seed's kwargs of this model. */
+  readonly config: ResolvedConfig;
+  /** Trainable parameters. */
+  readonly numParameters: number;
+  /** The build and thread count running this model. */
+  readonly runtime: RuntimeInfo;
+  /** True after dispose(). */
+  readonly disposed: boolean;
+  /** Logits (b, n, num_tokens) of every position. */
+  forward(tokens: TokensInput, options?: ForwardOptions): Logits;
+  /** The weights as a safetensors file (seed names, config in __metadata__). */
+  save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  /** Frees the model's memory and threads. Idempotent. */
+  dispose(): void;
+}
+
+export interface TensorInfo {
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  metadata: Record<string, string>;
+  tensors: Map<string, TensorInfo>;
+  dataOffset: number;
+}
+
+/** Parses a safetensors header (names, dtypes, shapes, metadata). */
+export declare function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader;
+
+/** A safetensors file in memory. */
+export declare class SafetensorsFile {
+  constructor(bytes: Uint8Array);
+  readonly bytes: Uint8Array;
+  readonly metadata: Record<string, string>;
+  readonly tensors: Map<string, TensorInfo>;
+  readonly names: string[];
+  has(name: string): boolean;
+  get(name: string): {
+    data: Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+    dims: number[];
+    dtype: string;
+  };
+}
+
+/** The seed's kwarg names. */
+export declare const CONFIG_KEYS: readonly string[];

@@ -1,0 +1,155 @@
+// Incremental decoding against full forward passes: the logits of every
+// cached step equal the last row of a full forward over the same tokens.
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "generation/generate.h"
+#include "model/decoder.h"
+#include "test_util.h"
+
+using namespace lst;
+
+namespace {
+Config random_causal_config(std::mt19937_64& rng, int max_seq_len) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Config c;
+  c.causal = true;
+  c.num_tokens = pick(5, 40);
+  c.heads = pick(1, 3);
+  c.dim_head = std::vector<int>{2, 3, 4, 5, 8}[pick(0, 4)];
+  c.dim = pick(2, 4) * 4;
+  c.depth = pick(1, 2);
+  c.ff_mult = pick(1, 2);
+  c.window_size = pick(1, 17);
+  c.segment_size = pick(2, 9);
+  c.r = pick(1, c.segment_size - 1);
+  c.max_seq_len = max_seq_len;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("cached steps equal full forward passes", "[decoder]") {
+  std::mt19937_64 rng(424242);
+  int with_r_gt_1 = 0;
+  for (int cfg = 0; cfg < 24; ++cfg) {
+    Config c = random_causal_config(rng, 400);
+    if (c.r > 1) ++with_r_gt_1;
+    Model model(c, test::random_weights(c, 500 + cfg), {default_gemm_backend(), 1});
+    Decoder dec(model);
+    std::uniform_int_distribution<int> tok(0, c.num_tokens - 1);
+    std::vector<int32_t> seq(1 + cfg % 13);
+    for (auto& t : seq) t = tok(rng);
+    const float* got = dec.prefill(seq.data(), seq.size());
+    std::vector<float> want(c.num_tokens);
+    double worst = 0;
+    for (int step = 0; step < 320; ++step) {
+      model.forward_last(seq.data(), seq.size(), want.data(), nullptr);
+      worst = std::max(worst, test::max_abs_diff(got, want.data(), want.size()));
+      if (step > 0) REQUIRE(dec.last_step_was_incremental());
+      seq.push_back(tok(rng));
+      got = dec.step(seq.back());
+    }
+    INFO("config " << c.to_json());
+    CHECK(worst <= 1e-4);
+  }
+  CHECK(with_r_gt_1 >= 5);
+}
+
+TEST_CASE("past max_seq_len the decoder re-encodes the last max_seq_len tokens (the seed)", "[decoder]") {
+  std::mt19937_64 rng(99);
+  Config c = random_causal_config(rng, 24);
+  Model model(c, test::random_weights(c, 5));
+  Decoder dec(model);
+  std::vector<int32_t> seq = {1, 2, 3};
+  const float* got = dec.prefill(seq.data(), seq.size());
+  std::vector<float> want(c.num_tokens);
+  for (int step = 0; step < 60; ++step) {
+    const size_t n = std::min<size_t>(seq.size(), 24);
+    model.forward_last(seq.data() + seq.size() - n, n, want.data(), nullptr);
+    REQUIRE(test::max_abs_diff(got, want.data(), want.size()) <= 1e-4);
+    REQUIRE(dec.context_length() == static_cast<int64_t>(n));
+    seq.push_back(static_cast<int32_t>(step % c.num_tokens));
+    got = dec.step(seq.back());
+  }
+}
+
+TEST_CASE("re-encode mode keeps the context below max_seq_len and stays incremental between re-encodes", "[decoder]") {
+  std::mt19937_64 rng(7);
+  Config c = random_causal_config(rng, 32);
+  Model model(c, test::random_weights(c, 9));
+  Decoder dec(model, {ContextMode::kReencode, 8});
+  std::vector<int32_t> seq = {1};
+  const float* got = dec.prefill(seq.data(), 1);
+  int full = 0;
+  std::vector<float> want(c.num_tokens);
+  for (int step = 0; step < 100; ++step) {
+    // whatever the mode, the logits are those of a full pass over the current window
+    const int64_t n = dec.context_length();
+    model.forward_last(seq.data() + seq.size() - n, n, want.data(), nullptr);
+    REQUIRE(test::max_abs_diff(got, want.data(), want.size()) <= 1e-4);
+    REQUIRE(n <= 32);
+    seq.push_back(static_cast<int32_t>((step * 7) % c.num_tokens));
+    got = dec.step(seq.back());
+    if (!dec.last_step_was_incremental()) ++full;
+  }
+  CHECK(full >= 8);   // one re-encode every 8 tokens once the window is full
+  CHECK(full <= 14);
+}
+
+TEST_CASE("the seed's filter_thres rule and the PRNG", "[sampler]") {
+  CHECK(Sampler::seed_top_k(0.9765625, 64) == 1);
+  CHECK(Sampler::seed_top_k(0.9, 256) == 25);
+  CHECK(Sampler::seed_top_k(0.9, 5) == 1);   // the seed's k = 0 -> NaN (B5); we keep 1
+  CHECK(Sampler::seed_top_k(0.0, 7) == 7);
+  std::vector<float> logits = {0.1f, 2.0f, 1.9f, -1.0f};
+  SamplingOptions greedy;
+  greedy.filter_thres = 1.0 - 1.5 / 4;
+  Sampler g(greedy, 1);
+  for (int i = 0; i < 10; ++i) CHECK(g.sample(logits.data(), 4, i) == 1);
+  // sampling: same seed, same tokens; frequencies follow softmax
+  SamplingOptions s;
+  Sampler a(s, 123), b(s, 123);
+  int count[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 20000; ++i) {
+    int32_t x = a.sample(logits.data(), 4, i);
+    REQUIRE(x == b.sample(logits.data(), 4, i));
+    ++count[x];
+  }
+  double z = std::exp(0.1) + std::exp(2.0) + std::exp(1.9) + std::exp(-1.0);
+  CHECK(std::abs(count[1] / 20000.0 - std::exp(2.0) / z) < 0.02);
+  CHECK(std::abs(count[3] / 20000.0 - std::exp(-1.0) / z) < 0.01);
+  // top_p = 0.5 keeps only the largest
+  SamplingOptions p;
+  p.top_p = 0.4;
+  Sampler tp(p, 5);
+  for (int i = 0; i < 100; ++i) CHECK(tp.sample(logits.data(), 4, i) == 1);
+  CHECK(counter_uniform(1, 0, 0) == counter_uniform(1, 0, 0));
+  CHECK(counter_uniform(1, 0, 0) != counter_uniform(1, 0, 1));
+  SamplingOptions bad;
+  bad.top_p = 0;
+  REQUIRE_THROWS_WITH(Sampler(bad), Catch::Contains("top_p"));
+}
+
+TEST_CASE("generate stops at eos (included) and at stop sequences", "[generate]") {
+  std::mt19937_64 rng(3);
+  Config c = random_causal_config(rng, 64);
+  Model model(c, test::random_weights(c, 4));
+  Decoder dec(model);
+  std::vector<int32_t> prompt = {0, 1, 2};
+  GenerateOptions o;
+  o.max_new_tokens = 30;
+  o.sampling.do_sample = false;
+  GenerateResult all = generate(dec, prompt.data(), 3, o);
+  REQUIRE(all.tokens.size() == 30);
+  CHECK(all.finish == FinishReason::kLength);
+  o.eos_token = all.tokens[5];
+  GenerateResult eos = generate(dec, prompt.data(), 3, o);
+  size_t first = std::find(all.tokens.begin(), all.tokens.end(), all.tokens[5]) - all.tokens.begin();
+  CHECK(eos.tokens.size() == first + 1);
+  CHECK(eos.finish == FinishReason::kEos);
+  o.eos_token = -1;
+  o.stop = {{all.tokens[7], all.tokens[8]}};
+  GenerateResult st = generate(dec, prompt.data(), 3, o);
+  CHECK(st.finish == FinishReason::kStop);
+  CHECK(st.tokens.size() <= 9);
+}

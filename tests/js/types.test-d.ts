@@ -1,0 +1,63 @@
+// Type test of js/index.d.ts: compiles with `tsc --noEmit -p tests/js`
+// (tests/js/types.test.js runs it). Lines marked @ts-expect-error must fail.
+import {
+  LongShortTransformer, SafetensorsFile, readSafetensorsHeader,
+  type CreateOptions, type Logits, type ProgressInfo, type ResolvedConfig,
+} from 'long-short-transformer';
+
+async function main(): Promise<void> {
+  const model: LongShortTransformer = await LongShortTransformer.load('model.safetensors', {
+    threads: 2,
+    backend: 'builtin',
+    wasmPaths: '/static/lst/',
+    progress_callback: (p: ProgressInfo) => { void p.loaded; },
+    config: { num_tokens: 256, dim: 512, depth: 6, max_seq_len: 1024 },
+  });
+  await LongShortTransformer.load(new Uint8Array(8));
+  await LongShortTransformer.load(new ArrayBuffer(8), { threaded: false });
+  await LongShortTransformer.load(new Response(null), { wasmPaths: { 'lst.wasm': new URL('https://x/lst.wasm') } });
+
+  const opts: CreateOptions = {
+    num_tokens: 20000, dim: 512, depth: 6, heads: 8, dim_head: 64, max_seq_len: 1024,
+    window_size: 128, r: 256, causal: false, seed: 0,
+  };
+  const m2 = await LongShortTransformer.create(opts);
+
+  const a: Logits = model.forward([1, 2, 3]);
+  const b = model.forward([[1, 2], [3, 4]], { mask: [[true, false], [1, 1]] });
+  const c = model.forward(new Int32Array(6), { dims: [2, 3], mask: new Uint8Array(6) });
+  const d = model.forward({ data: new BigInt64Array(2), dims: [1, 2] });
+  const data: Float32Array = a.data;
+  const [bb, nn, vv]: [number, number, number] = b.dims;
+  void [c, d, data, bb, nn, vv];
+
+  const config: ResolvedConfig = model.config;
+  const V: number = config.num_tokens;
+  const seg: number | null = config.segment_size;
+  const n: number = model.numParameters;
+  const bytes: Uint8Array = model.save({ dtype: 'float16' });
+  const variant: 'single' | 'threaded' = model.runtime.variant;
+  void [V, seg, n, bytes, variant];
+
+  const file = new SafetensorsFile(bytes);
+  const meta: Record<string, string> = file.metadata;
+  const dims: number[] = file.get('token_emb.weight').dims;
+  void [meta, dims, readSafetensorsHeader(bytes).tensors.size];
+
+  // @ts-expect-error create needs the required kwargs
+  await LongShortTransformer.create({ dim: 4 });
+  // @ts-expect-error no public constructor
+  new LongShortTransformer();
+  // @ts-expect-error dtype is float32 | float16
+  model.save({ dtype: 'int8' });
+  // @ts-expect-error tokens are numbers
+  model.forward(['a']);
+  // @ts-expect-error config is read-only
+  model.config.dim = 3;
+  // @ts-expect-error unknown backend
+  await LongShortTransformer.create({ ...opts, backend: 'cuda' });
+
+  model.dispose();
+  m2.dispose();
+}
+void main;
