@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ bool guarded(std::string* error, Fn&& fn) {
     return true;
   } catch (const std::bad_alloc&) {
     *error = "out of memory (the WebAssembly heap is limited to 4 GB)";
+  } catch (const std::length_error& e) {
+    *error = std::string("out of memory: a buffer is too large for the 4 GB WebAssembly heap (") +
+             e.what() + ")";
   } catch (const std::exception& e) {
     *error = e.what();
   } catch (...) {
@@ -55,6 +59,14 @@ bool guarded(std::string* error, Fn&& fn) {
   }
   if (error->empty()) *error = "unknown error";
   return false;
+}
+
+// wasm32 has a 32-bit size_t: refuse, before allocating, a model whose
+// weights (plus the GEMM's packed copy) cannot fit in the 4 GB heap.
+void check_fits_heap(const Config& c) {
+  const double bytes = double(count_parameters(c)) * sizeof(float) * 2;
+  LST_CHECK(bytes < 4294967296.0, "a model of ", count_parameters(c), " parameters needs ",
+            bytes / 1073741824.0, " GB (weights and their packed copy), more than the 4 GB WebAssembly heap");
 }
 
 size_t checked_count(double count) {
@@ -107,8 +119,10 @@ class WasmModel {
         override_config = Config::from_json(config_json);
         override_ptr = &override_config;
       }
-      model_ = std::make_unique<Model>(
-          Model::from_safetensors(st, override_ptr, make_options(threads, backend)));
+      const Config c = Model::resolve_config(st, override_ptr);
+      check_fits_heap(c);
+      const ModelOptions options = make_options(threads, backend);
+      model_ = std::make_unique<Model>(c, load_weights(st, c), options);
     });
   }
 
@@ -120,6 +134,7 @@ class WasmModel {
       LST_CHECK(seed >= 0 && seed <= 9007199254740991.0 && seed == double(uint64_t(seed)),
                 "seed must be an integer in [0, 2^53), got ", seed);
       Config c = Config::from_json(config_json);
+      check_fits_heap(c);
       model_ = std::make_unique<Model>(c, init_weights(c, static_cast<uint64_t>(seed)),
                                        make_options(threads, backend));
     });

@@ -6,5 +6,6 @@ namespace lst::cli {
 int cmd_info(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
 int cmd_create(int argc, char** argv);
+int cmd_generate(int argc, char** argv);
 
 }  // namespace lst::cli

@@ -11,7 +11,8 @@ const char* kUsage =
     "usage: lst <command> [options]\n"
     "  info MODEL.safetensors            print the config and size of a model\n"
     "  eval MODEL.safetensors --out OUT  logits of the file's input.tokens/input.mask\n"
-    "  create --config JSON --out FILE   a seeded random model (the seed's init)\n";
+    "  create --config JSON --out FILE   a seeded random model (the seed's init)\n"
+    "  generate MODEL --prompt TEXT      sample text (the seed's generate), streamed\n";
 }
 
 int main(int argc, char** argv) {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     if (cmd == "info") return lst::cli::cmd_info(argc, argv);
     if (cmd == "eval") return lst::cli::cmd_eval(argc, argv);
     if (cmd == "create") return lst::cli::cmd_create(argc, argv);
+    if (cmd == "generate") return lst::cli::cmd_generate(argc, argv);
     std::fprintf(stderr, "lst: unknown command '%s'\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

@@ -216,8 +216,12 @@ bool dtype_from_name(const std::string& s, DType* out) {
 }
 
 int64_t TensorView::numel() const {
+  // A zero dim first: the parser accepts [2^62, 2^62, 0] (0 elements), whose
+  // running product would overflow. Otherwise the parser checked the product.
+  for (int64_t d : shape)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;  // validated by the parser: no overflow
+  for (int64_t d : shape) n *= d;
   return n;
 }
 

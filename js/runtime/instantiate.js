@@ -73,7 +73,9 @@ export async function instantiate(variant, { threads, wasmPaths }) {
     },
     locateFile: (file) => fileLocation(resolveWasmFile(file, wasmPaths)),
     print: (s) => console.log(s),
-    printErr: (s) => console.warn(s),
+    // Emscripten warns once when the main thread waits on a lock; waiting for
+    // the pool's workers is how a forward() call ends, so that is expected.
+    printErr: (s) => { if (!String(s).startsWith('Blocking on the main thread')) console.warn(s); },
   };
   if (variant === 'threaded') {
     // The workers the model's thread pool will use (threads - 1, at least 1).

@@ -9,6 +9,11 @@
 #include "model/model.h"
 
 namespace lst::test {
+
+// golden_checks_train.cpp
+void check_train_grad(const std::string& name, const LoadedFile& f);
+void check_train_steps(const std::string& name, const LoadedFile& f);
+
 namespace {
 
 constexpr double kLogitsTol = 5e-5;  // ../shared/golden/README.md
@@ -76,6 +81,8 @@ void check_generate(const std::string& name, const LoadedFile& f) {
 const GoldenCheck kChecks[] = {
     {"forward", &check_forward},
     {"generate", &check_generate},
+    {"train_grad", &check_train_grad},
+    {"train_steps", &check_train_steps},
 };
 
 }  // namespace

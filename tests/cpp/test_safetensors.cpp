@@ -586,6 +586,12 @@ TEST_CASE("safetensors: lenient where the format allows", "[safetensors]") {
   REQUIRE(st.names() == std::vector<std::string>{"a", "z", "b"});
   REQUIRE(st.to_i64("b") == std::vector<int64_t>{9, 9});
   REQUIRE(st.to_f32("z").empty());
+
+  // Zero elements even though the other dims multiply past 2^63.
+  SafeTensors big = parse(make_file(
+      R"({"e": {"dtype": "F64", "shape": [4611686018427387904, 4611686018427387904, 0], "data_offsets": [0, 0]}})"));
+  REQUIRE(big.get("e").numel() == 0);
+  REQUIRE(big.to_f32("e").empty());
 }
 
 TEST_CASE("safetensors: truncated files throw, never crash", "[safetensors]") {

@@ -116,6 +116,9 @@ for (const variant of VARIANTS) {
         /cuda/);
       await assert.rejects(LongShortTransformer.create({ ...SMALL, ...variant.options, seed: -1 }),
         /seed must be a non-negative integer/);
+      // Too big for wasm32: refused before allocating (no size_t wrap-around).
+      await assert.rejects(LongShortTransformer.create({ ...SMALL, ...variant.options, num_tokens: 1 << 24, dim: 1024 }),
+        /needs [\d.]+ GB .*more than the 4 GB WebAssembly heap/);
       stillWorks();
     });
     test('wrong load sources and options', async () => {

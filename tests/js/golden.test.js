@@ -9,7 +9,10 @@ import { GOLDEN_DIR, LOGITS_TOL, VARIANTS, goldenCases, maxAbsDiff, readBytes } 
 
 const cases = goldenCases('forward');
 
-test('there are golden forward cases', () => {
+// The bundled fixtures must hold forward cases; a user's LST_GOLDEN_DIR may
+// hold other kinds only (checked natively by test:golden).
+test('there are golden forward cases', { skip: process.env.LST_GOLDEN_DIR && cases.length === 0 &&
+  `no forward cases in ${GOLDEN_DIR}` }, () => {
   assert.ok(cases.length > 0, `no forward cases in ${GOLDEN_DIR}`);
 });
 
