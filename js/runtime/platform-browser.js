@@ -51,3 +51,13 @@ export function unrefWorkers() {}
 export function fileLocation(url) {
   return url.href;
 }
+
+/** A module Worker running js/worker/model-worker.js (bundlers follow this pattern). */
+export async function startModelWorker() {
+  return new Worker(new URL('../worker/model-worker.js', import.meta.url), { type: 'module' });
+}
+
+/** Inside the model worker: the worker's own scope. */
+export async function workerPort() {
+  return self;
+}

@@ -77,3 +77,33 @@ export function unrefWorkers(Module) {
 export function fileLocation(url) {
   return url.protocol === 'file:' ? fileURLToPath(url) : url.href;
 }
+
+/** A worker_threads Worker running js/worker/model-worker.js, with a browser-like interface. */
+export async function startModelWorker() {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(new URL('../worker/model-worker.js', import.meta.url));
+  w.unref();
+  const adapter = {
+    onmessage: null,
+    onerror: null,
+    postMessage: (msg, transfer) => w.postMessage(msg, transfer),
+    terminate: () => { w.terminate(); },
+    // Keep Node alive only while a call is pending.
+    ref: () => w.ref(),
+    unref: () => w.unref(),
+  };
+  w.on('message', (data) => adapter.onmessage?.({ data }));
+  w.on('error', (e) => adapter.onerror?.(e));
+  return adapter;
+}
+
+/** Inside the model worker: the port to the caller, with a browser-like interface. */
+export async function workerPort() {
+  const { parentPort } = await import('node:worker_threads');
+  const port = {
+    onmessage: null,
+    postMessage: (msg, transfer) => parentPort.postMessage(msg, transfer),
+  };
+  parentPort.on('message', (data) => port.onmessage?.({ data }));
+  return port;
+}

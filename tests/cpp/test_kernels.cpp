@@ -1,0 +1,138 @@
+// SIMD kernels against their scalar twins, over lengths 0..2N+ and
+// misaligned pointers (gemma.cpp's ops_test habit).
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/activations.h"
+#include "kernels/layernorm.h"
+#include "kernels/long_short_attention.h"
+#include "kernels/simd.h"
+#include "kernels/simd_exp.h"
+
+using namespace lst;
+
+namespace {
+std::vector<float> randn(size_t n, uint64_t seed, float scale = 1.0f) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("simd::exp matches std::exp within 2 ulp-ish, 0 below the underflow bound", "[kernels]") {
+  float worst = 0;
+  for (float x = -87.0f; x <= 10.0f; x += 0.00731f) {
+    float in[simd::kLanes], out[simd::kLanes];
+    for (int i = 0; i < simd::kLanes; ++i) in[i] = x + i * 1e-3f;
+    simd::store(out, simd::exp(simd::load(in)));
+    for (int i = 0; i < simd::kLanes; ++i) {
+      const double ref = std::exp(double(in[i]));
+      worst = std::max(worst, float(std::fabs(out[i] - ref) / ref));
+    }
+  }
+  CHECK(worst < 3e-7f);
+  float masked[simd::kLanes], zeros[simd::kLanes];
+  for (int i = 0; i < simd::kLanes; ++i) masked[i] = i % 2 ? -FLT_MAX : -100.0f;
+  simd::store(zeros, simd::exp(simd::load(masked)));
+  for (int i = 0; i < simd::kLanes; ++i) CHECK(zeros[i] == 0.0f);
+  float one[simd::kLanes] = {};
+  simd::store(one, simd::exp(simd::zero()));
+  CHECK(one[0] == 1.0f);
+}
+
+TEST_CASE("dot and axpy over lengths 0..2N+3 and misalignments", "[kernels]") {
+  auto a = randn(200, 1), b = randn(200, 2);
+  for (size_t off = 0; off < 4; ++off)
+    for (size_t n = 0; n <= 2 * simd::kLanes * 4 + 3; ++n) {
+      double ref = 0;
+      for (size_t i = 0; i < n; ++i) ref += double(a[off + i]) * b[off + i];
+      CHECK(std::fabs(simd::dot(a.data() + off, b.data() + off, n) - ref) <= 1e-5 * (1 + n));
+      std::vector<float> y(b.begin() + off, b.begin() + off + n), want(y);
+      simd::axpy(0.37f, a.data() + off, y.data(), n);
+      for (size_t i = 0; i < n; ++i) CHECK(y[i] == Approx(want[i] + 0.37f * a[off + i]).margin(1e-6));
+    }
+}
+
+TEST_CASE("layernorm SIMD vs scalar twin", "[kernels]") {
+  for (size_t dim : {1, 2, 3, 7, 8, 9, 16, 31, 64, 65, 512}) {
+    auto x = randn(3 * dim + 1, dim, 3.0f), w = randn(dim, 7), b = randn(dim, 8);
+    for (auto& v : x) v += 5.0f;  // a large mean stresses the variance
+    std::vector<float> fast(3 * dim), slow(3 * dim);
+    layernorm_forward(fast.data(), dim, x.data() + 1, dim, w.data(), b.data(), 3, dim);
+    layernorm_forward_scalar(slow.data(), dim, x.data() + 1, dim, w.data(), b.data(), 3, dim);
+    INFO("dim " << dim);
+    for (size_t i = 0; i < fast.size(); ++i) CHECK(fast[i] == Approx(slow[i]).margin(2e-5));
+  }
+}
+
+TEST_CASE("gelu is the exact erf form", "[kernels]") {
+  std::vector<float> x = {-6.0f, -2.0f, -0.5f, 0.0f, 0.3f, 1.0f, 3.0f, 8.0f};
+  std::vector<float> y = x, ys = x;
+  gelu_forward(y.data(), y.size());
+  gelu_forward_scalar(ys.data(), ys.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double ref = 0.5 * x[i] * (1 + std::erf(x[i] / std::sqrt(2.0)));
+    CHECK(std::fabs(y[i] - ref) < 1e-6);
+    CHECK(std::fabs(ys[i] - ref) < 1e-6);
+  }
+  // the tanh approximation differs by more than the golden tolerance
+  const double tanh_approx = 0.5 * 1.0 * (1 + std::tanh(std::sqrt(2 / M_PI) * (1.0 + 0.044715)));
+  CHECK(std::fabs(y[5] - tanh_approx) > 5e-5);
+}
+
+TEST_CASE("block attention equals the row kernel, masks and uniform rows included", "[kernels]") {
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    const size_t dh = 1 + rng() % 9, W = 1 + rng() % 9, G = rng() % 7, L = (2 + rng() % 2) * W;
+    const int64_t N = W * (1 + rng() % 4), k = rng() % (N / W), t0 = k * W;
+    const bool causal = L == 2 * W;
+    auto q = randn(W * dh, trial), gk = randn(std::max<size_t>(G, 1) * dh, trial + 100),
+         lkv = randn(N * dh, trial + 200), oob = randn(dh, trial + 300);
+    std::vector<uint8_t> mask(N);
+    const bool all_masked = trial % 5 == 0;  // forces uniform rows
+    for (auto& m : mask) m = all_masked ? 0 : (rng() % 3 != 0);
+    std::vector<size_t> vis(W);
+    for (size_t i = 0; i < W; ++i) vis[i] = causal ? std::min<size_t>(G, (i * G) / W) : G;
+    std::vector<float> gsum(dh, 0.0f);
+    for (size_t j = 0; j < G; ++j)
+      for (size_t d = 0; d < dh; ++d) gsum[d] += gk[j * dh + d];
+    GlobalKeys g{gk.data(), dh, G, G};
+    LocalKeys l{lkv.data(), dh, 0, (k - 1) * int64_t(W), L, N, mask.data(), INT64_MAX, oob.data()};
+    QueryBlock qb{q.data(), dh, t0, W, vis.data(), causal};
+    std::vector<float> block(W * dh), scratch(attend_block_scratch(W, G, L));
+    attend_long_short_block(block.data(), dh, qb, dh, g, l, gsum.data(), scratch.data());
+    for (size_t i = 0; i < W; ++i) {
+      GlobalKeys gi{gk.data(), dh, G, vis[i]};
+      LocalKeys li = l;
+      if (causal) li.last_visible = t0 + int64_t(i);
+      std::vector<float> row(dh), s(G + L);
+      attend_long_short_row(row.data(), q.data() + i * dh, dh, gi, li, s.data());
+      INFO("trial " << trial << " row " << i);
+      for (size_t d = 0; d < dh; ++d) CHECK(block[i * dh + d] == Approx(row[d]).margin(1e-5));
+    }
+  }
+}
+
+TEST_CASE("dynamic projection: softmax over rows, uniform when fully masked", "[kernels]") {
+  const size_t rows = 5, r = 2, dh = 3;
+  auto kv = randn(rows * dh, 1), wp = randn(r * dh, 2);
+  std::vector<float> out(r * dh), scratch(dynamic_projection_scratch(rows, r));
+  std::vector<uint8_t> none(rows, 0);
+  dynamic_projection(out.data(), dh, kv.data(), dh, rows, wp.data(), r, dh, none.data(), scratch.data());
+  for (size_t c = 0; c < r; ++c)
+    for (size_t d = 0; d < dh; ++d) {
+      double mean = 0;
+      for (size_t i = 0; i < rows; ++i) mean += kv[i * dh + d] / rows;
+      CHECK(out[c * dh + d] == Approx(mean).margin(1e-6));
+    }
+  std::vector<uint8_t> one(rows, 0);
+  one[3] = 1;  // only row 3 is real: every token equals it
+  dynamic_projection(out.data(), dh, kv.data(), dh, rows, wp.data(), r, dh, one.data(), scratch.data());
+  for (size_t c = 0; c < r; ++c)
+    for (size_t d = 0; d < dh; ++d) CHECK(out[c * dh + d] == Approx(kv[3 * dh + d]).margin(1e-6));
+}
