@@ -131,6 +131,26 @@ export declare class LongShortTransformer {
   dispose(): void;
 }
 
+/**
+ * The same model in a Worker (worker_threads in Node): the caller's thread never
+ * blocks, so forward() and save() return Promises. dispose() stops the Worker.
+ */
+export declare class LongShortTransformerWorker {
+  private constructor();
+  static load(
+    source: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob,
+    options?: LoadOptions,
+  ): Promise<LongShortTransformerWorker>;
+  static create(options: CreateOptions): Promise<LongShortTransformerWorker>;
+  readonly config: ResolvedConfig;
+  readonly numParameters: number;
+  readonly runtime: RuntimeInfo;
+  readonly disposed: boolean;
+  forward(tokens: TokensInput, options?: ForwardOptions): Promise<Logits>;
+  save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
+  dispose(): void;
+}
+
 export interface TensorInfo {
   dtype: string;
   shape: number[];

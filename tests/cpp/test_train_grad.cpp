@@ -6,6 +6,7 @@
 //    float forward against the inference Model;
 //  - accumulation (two backwards = twice the gradient) and thread counts.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -219,7 +220,12 @@ TEST_CASE("gradients accumulate over backward calls and do not depend on threads
       graph.forward_sequences(P, freqs, tokens.data(), mask.data(), k.b, k.n + 1);
       graph.backward(P, train::ParamPtrs<float>::bind(twice.data(), c));
     }
-    for (size_t i = 0; i < once.size(); ++i) REQUIRE(twice[i] == 2.0f * once[i]);
+    // each backward adds its own partial sums, so equal up to float rounding
+    double worst = 0;
+    for (size_t i = 0; i < once.size(); ++i)
+      worst = std::max(worst, std::fabs(double(twice[i]) - 2.0 * once[i]) /
+                                  (1e-7 + 1e-5 * std::fabs(double(once[i]))));
+    CHECK(worst <= 1.0);
     results.push_back(once);
   }
   CHECK(test::max_abs_diff(results[0].data(), results[1].data(), results[0].size()) < 1e-6);

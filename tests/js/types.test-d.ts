@@ -1,7 +1,7 @@
 // Type test of js/index.d.ts: compiles with `tsc --noEmit -p tests/js`
 // (tests/js/types.test.js runs it). Lines marked @ts-expect-error must fail.
 import {
-  LongShortTransformer, SafetensorsFile, readSafetensorsHeader,
+  LongShortTransformer, LongShortTransformerWorker, SafetensorsFile, readSafetensorsHeader,
   type CreateOptions, type Logits, type ProgressInfo, type ResolvedConfig,
 } from 'long-short-transformer';
 
@@ -56,6 +56,15 @@ async function main(): Promise<void> {
   model.config.dim = 3;
   // @ts-expect-error unknown backend
   await LongShortTransformer.create({ ...opts, backend: 'cuda' });
+
+  const w = await LongShortTransformerWorker.load(new URL('https://x/m.safetensors'), { threads: 2 });
+  const wl: Logits = await w.forward([1, 2]);
+  const ws: Uint8Array = await w.save();
+  void [wl, ws, w.config.dim];
+  // @ts-expect-error the worker's forward is async
+  const notSync: Logits = w.forward([1]);
+  void notSync;
+  w.dispose();
 
   model.dispose();
   m2.dispose();
