@@ -1,0 +1,68 @@
+// The native `lst` tool: eval on a golden case, and bad input giving a
+// one-line error with a non-zero exit status.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SafetensorsFile } from '../../js/safetensors.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const lst = join(root, 'build', 'lst');
+const fixture = (name) => join(root, 'tests', 'fixtures', `${name}.safetensors`);
+const tmp = mkdtempSync(join(tmpdir(), 'lst-cli-'));
+const run = (...args) => spawnSync(lst, args, { encoding: 'utf8' });
+
+function expectError(args, pattern) {
+  const r = run(...args);
+  assert.equal(r.status, 1, `exit status for ${args.join(' ')}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one-line error, got: ${r.stderr}`);
+  assert.match(lines[0], /^lst: error: /);
+  assert.match(lines[0], pattern);
+}
+
+test('the native lst binary exists (npm test builds it)', () => {
+  assert.ok(existsSync(lst), `${lst} missing: run bash scripts/build-native.sh`);
+});
+
+for (const name of ['v2_nc_mask_pad_b2', 'v5_c_mask']) {
+  test(`lst eval reproduces the golden logits of ${name}`, () => {
+    const out = join(tmp, `${name}.out.safetensors`);
+    const r = run('eval', fixture(name), '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    const got = new SafetensorsFile(new Uint8Array(readFileSync(out))).get('output.logits');
+    const want = new SafetensorsFile(new Uint8Array(readFileSync(fixture(name)))).get('output.logits');
+    assert.deepEqual(got.dims, want.dims);
+    let err = 0;
+    for (let i = 0; i < want.data.length; i++) err = Math.max(err, Math.abs(got.data[i] - want.data[i]));
+    assert.ok(err <= 5e-5, `max abs error ${err}`);
+  });
+}
+
+test('lst eval: bad inputs give one-line errors and exit 1', () => {
+  const out = join(tmp, 'x.safetensors');
+  expectError(['eval', join(tmp, 'missing.safetensors'), '--out', out], /cannot open|No such file/);
+  const garbage = join(tmp, 'garbage.safetensors');
+  writeFileSync(garbage, 'definitely not a safetensors file');
+  expectError(['eval', garbage, '--out', out], /safetensors/);
+  const bytes = readFileSync(fixture('v1_nc_nomask'));
+  const truncated = join(tmp, 'truncated.safetensors');
+  writeFileSync(truncated, bytes.subarray(0, bytes.length - 1000));
+  expectError(['eval', truncated, '--out', out], /safetensors/);
+  // a model file without input.tokens: eval the generation case (prompt only)
+  expectError(['eval', fixture('v7_c_gen'), '--out', out], /input\.tokens/);
+  expectError(['eval', fixture('v1_nc_nomask'), '--out', out, '--backend', 'gpu'], /unknown GEMM backend/);
+  expectError(['eval', fixture('v1_nc_nomask'), '--out', out, '--threads', 'two'], /--threads expects an integer/);
+  expectError(['eval', fixture('v1_nc_nomask')], /missing required option --out/);
+  expectError(['eval', fixture('v1_nc_nomask'), '--out', out, '--config', '{"num_tokens": 5, "dim": 32, "depth": 2, "max_seq_len": 8}'],
+    /shape/);
+});
+
+test('lst with an unknown command prints usage and exits 2', () => {
+  const r = run('frobnicate');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command/);
+});
