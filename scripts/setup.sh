@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ clang libclang-rt-14-dev emscripten
-  libxnnpack-dev libpthreadpool-dev catch2 nlohmann-json3-dev chromium)
+  libxnnpack-dev libpthreadpool-dev catch2 nlohmann-json3-dev zlib1g-dev chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -58,6 +58,10 @@ void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t
   a.ybuf = cv.take(BN * D);
   a.hbuf = cv.take(BN * Hd);
   a.wt = cv.take(std::max({2 * I * D, I * D, Hd * D, V * D}));
+  a.wgrad = cv.take(std::max({2 * I * D, I * D, Hd * D, V * D}));
+  const size_t width = std::max({2 * I, D, Hd, V});
+  a.xt1 = cv.take(width * BN);
+  a.xt2 = cv.take(width * BN);
   a.dres = cv.take(BN * D);
   a.dy = cv.take(BN * D);
   a.dqkv = cv.take(BN * 2 * I);

@@ -48,6 +48,9 @@ struct Activations {
   T* ybuf;       // (B, N, D)  a LayerNorm output (recomputed in the backward)
   T* hbuf;       // (B, N, Hd) GELU output
   T* wt;         // (max in*out) a transposed weight
+  T* wgrad;      // (max in*out) one weight gradient before it is accumulated
+  T* xt1;        // (max width, B*N) transposed activations (weight-gradient GEMMs)
+  T* xt2;        // (max width, B*N)
   T* dres;       // (B, N, D)  gradient of the residual stream
   T* dy;         // (B, N, D)
   T* dqkv;       // (B, N, 2I)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "core/error.h"
 #include "runtime/thread_pool.h"
@@ -12,8 +13,63 @@
 namespace lst::train {
 
 template <class T>
-TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool) : c_(c), pool_(pool) {
+TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend)
+    : c_(c), pool_(pool) {
   c_.validate();
+  if constexpr (std::is_same_v<T, float>) gemm_ = make_gemm_context(backend, pool);
+}
+
+// dst (cols, rows) = src (rows, cols)^T, in 32 x 32 blocks.
+template <class T>
+void TrainGraph<T>::transpose(T* dst, const T* src, size_t rows, size_t cols) {
+  constexpr size_t kB = 32;
+  pool_.parallel_for((cols + kB - 1) / kB, [&](size_t b0, size_t b1) {
+    for (size_t c0 = b0 * kB; c0 < std::min(cols, b1 * kB); c0 += kB)
+      for (size_t r0 = 0; r0 < rows; r0 += kB)
+        for (size_t c = c0; c < std::min(cols, c0 + kB); ++c)
+          for (size_t r = r0; r < std::min(rows, r0 + kB); ++r) dst[c * rows + r] = src[r * cols + c];
+  });
+}
+
+template <class T>
+void TrainGraph<T>::linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I,
+                               size_t O) {
+  if constexpr (std::is_same_v<T, float>) {
+    gemm_->make_linear(W, b, I, O)->run(in, M, out);
+  } else {
+    linear_forward(out, in, W, b, M, I, O, act_.wt, pool_);
+  }
+}
+
+template <class T>
+void TrainGraph<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W,
+                               size_t M, size_t I, size_t O) {
+  if constexpr (std::is_same_v<T, float>) {
+    // din = dout W: a Linear whose (out, in) weight is W^T (I, O)
+    T* wt = act_.wt;
+    pool_.parallel_for(I, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i)
+        for (size_t o = 0; o < O; ++o) wt[i * O + o] = W[o * I + i];
+    });
+    gemm_->make_linear(wt, nullptr, O, I)->run(dout, M, din);
+    // dW (O, I) += dout^T (O, M) · in (M, I): a Linear over the O rows of
+    // dout^T with the (out, in) = (I, M) weight in^T.
+    transpose(act_.xt1, dout, M, O);
+    transpose(act_.xt2, in, M, I);
+    gemm_->make_linear(act_.xt2, nullptr, M, I)->run(act_.xt1, O, act_.wgrad);
+    pool_.parallel_for(O, [&](size_t o0, size_t o1) {
+      for (size_t k = o0 * I; k < o1 * I; ++k) dW[k] += act_.wgrad[k];
+      if (db)
+        for (size_t o = o0; o < o1; ++o) {
+          const T* row = act_.xt1 + o * M;  // dout^T row o: column o of dout
+          T s = 0;
+          for (size_t r = 0; r < M; ++r) s += row[r];
+          db[o] += s;
+        }
+    });
+  } else {
+    linear_backward(din, false, dW, db, dout, in, W, M, I, O, pool_);
+  }
 }
 
 template <class T>
@@ -100,8 +156,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
         layernorm_forward(A.ybuf + i * N * D, D, L.lna_mean + i * N, L.lna_rstd + i * N,
                           L.res_a + i * N * D, D, P.attn_norm_w, P.attn_norm_b, n, D);
     });
-    linear_forward(L.qkv, A.ybuf, P.to_q, static_cast<const T*>(nullptr), BN, D, 2 * I, A.wt,
-                   pool_);
+    linear_fwd(L.qkv, A.ybuf, P.to_q, static_cast<const T*>(nullptr), BN, D, 2 * I);
     // rotary tables, angles in double (as the forward kernel)
     for (int64_t t = 0; t < N; ++t)
       for (size_t k = 0; k < half; ++k) {
@@ -111,18 +166,18 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
       }
     attention_forward(l, p);
     // x_f = x + to_out(attn)
-    linear_forward(A.ybuf, L.attn, P.to_out_w, P.to_out_b, BN, I, D, A.wt, pool_);
+    linear_fwd(A.ybuf, L.attn, P.to_out_w, P.to_out_b, BN, I, D);
     for (size_t k = 0; k < BN * D; ++k) L.res_f[k] = L.res_a[k] + A.ybuf[k];
     // next = x_f + W2 GELU(W1 LN_f(x_f) + b1) + b2
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
       layernorm_forward(A.ybuf + r0 * D, D, L.lnf_mean + r0, L.lnf_rstd + r0, L.res_f + r0 * D,
                         D, P.ff_norm_w, P.ff_norm_b, r1 - r0, D);
     }, 16);
-    linear_forward(L.ffh, A.ybuf, P.ff1_w, P.ff1_b, BN, D, Hd, A.wt, pool_);
+    linear_fwd(L.ffh, A.ybuf, P.ff1_w, P.ff1_b, BN, D, Hd);
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
       gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
-    linear_forward(A.ybuf, A.hbuf, P.ff2_w, P.ff2_b, BN, Hd, D, A.wt, pool_);
+    linear_fwd(A.ybuf, A.hbuf, P.ff2_w, P.ff2_b, BN, Hd, D);
     for (size_t k = 0; k < BN * D; ++k) next[k] = L.res_f[k] + A.ybuf[k];
   }
   // logits = to_logits(LN_final(x))
@@ -130,7 +185,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
     layernorm_forward(A.ybuf + r0 * D, D, A.lnF_mean + r0, A.lnF_rstd + r0, A.res_out + r0 * D,
                       D, p.final_norm_w, p.final_norm_b, r1 - r0, D);
   }, 16);
-  linear_forward(A.probs, A.ybuf, p.logits_w, p.logits_b, BN, D, V, A.wt, pool_);
+  linear_fwd(A.probs, A.ybuf, p.logits_w, p.logits_b, BN, D, V);
   if (!targets) return 0.0;
   double total = 0;
   for (int64_t i = 0; i < b; ++i)
@@ -220,8 +275,7 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
   // logits = LN_F(x) W^T + b
   layernorm_recompute(A.ybuf, D, A.res_out, D, A.lnF_mean, A.lnF_rstd, p.final_norm_w,
                       p.final_norm_b, BN, D);
-  linear_backward(A.dy, false, grad.logits_w, grad.logits_b, A.probs, A.ybuf, p.logits_w, BN, D,
-                  V, pool_);
+  linear_bwd(A.dy, grad.logits_w, grad.logits_b, A.probs, A.ybuf, p.logits_w, BN, D, V);
   std::fill(A.dres, A.dres + BN * D, T(0));
   layernorm_backward_rows(A.dres, grad.final_norm_w, grad.final_norm_b, A.dy, A.res_out,
                           A.lnF_mean, A.lnF_rstd, p.final_norm_w, BN, D, pool_);
@@ -234,25 +288,23 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
       gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
-    linear_backward(A.dh, false, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D, pool_);
+    linear_bwd(A.dh, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D);
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
       gelu_backward(A.dh + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
     layernorm_recompute(A.ybuf, D, L.res_f, D, L.lnf_mean, L.lnf_rstd, P.ff_norm_w, P.ff_norm_b,
                         BN, D);
-    linear_backward(A.dy, false, GP.ff1_w, GP.ff1_b, A.dh, A.ybuf, P.ff1_w, BN, D, Hd, pool_);
+    linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.dh, A.ybuf, P.ff1_w, BN, D, Hd);
     layernorm_backward_rows(A.dres, GP.ff_norm_w, GP.ff_norm_b, A.dy, L.res_f, L.lnf_mean,
                             L.lnf_rstd, P.ff_norm_w, BN, D, pool_);
     // attention block
-    linear_backward(A.dattn, false, GP.to_out_w, GP.to_out_b, A.dres, L.attn, P.to_out_w, BN, I,
-                    D, pool_);
+    linear_bwd(A.dattn, GP.to_out_w, GP.to_out_b, A.dres, L.attn, P.to_out_w, BN, I, D);
     attention_backward(l, p, grad);
     std::fill(A.ybuf, A.ybuf + BN * D, T(0));
     for (int64_t i = 0; i < b; ++i)
       layernorm_recompute(A.ybuf + i * N * D, D, L.res_a + i * N * D, D, L.lna_mean + i * N,
                           L.lna_rstd + i * N, P.attn_norm_w, P.attn_norm_b, n, D);
-    linear_backward(A.dy, false, GP.to_q, static_cast<T*>(nullptr), A.dqkv, A.ybuf, P.to_q, BN,
-                    D, 2 * I, pool_);
+    linear_bwd(A.dy, GP.to_q, static_cast<T*>(nullptr), A.dqkv, A.ybuf, P.to_q, BN, D, 2 * I);
     // pad rows of y are constants (zeros): only real rows pass the gradient on
     for (int64_t i = 0; i < b; ++i)
       layernorm_backward_rows(A.dres + i * N * D, GP.attn_norm_w, GP.attn_norm_b,

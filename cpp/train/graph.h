@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <memory>
+
+#include "kernels/gemm.h"
 #include "model/config.h"
 #include "train/activations.h"
 #include "train/params.h"
@@ -21,7 +24,7 @@ class TrainGraph {
  public:
   // `pool` must outlive the graph. The arena is sized by the first forward
   // (or reserve()) and reallocated only when (b, n) changes.
-  TrainGraph(const Config& c, ThreadPool& pool);
+  TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend = default_gemm_backend());
 
   void reserve(int64_t b, int64_t n);
 
@@ -51,11 +54,19 @@ class TrainGraph {
   static size_t activation_bytes(const Config& c, int64_t b, int64_t n);
 
  private:
+  // out (M, O) = in (M, I) W^T + b, and its backward (din overwritten,
+  // dW/db accumulated). Float: packed GEMMs (gemm.h's Linear, repacked per
+  // call since the weights change every step) for the products with W.
+  void linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I, size_t O);
+  void linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W, size_t M,
+                  size_t I, size_t O);
+  void transpose(T* dst, const T* src, size_t rows, size_t cols);
   void attention_forward(size_t l, const ParamPtrs<T>& p);
   void attention_backward(size_t l, const ParamPtrs<T>& p, const ParamPtrs<T>& grad);
 
   Config c_;
   ThreadPool& pool_;
+  std::unique_ptr<GemmContext> gemm_;  // float only
   Activations<T> act_;
   bool have_targets_ = false;
 };

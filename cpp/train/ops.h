@@ -85,7 +85,7 @@ void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, co
 template <class T>
 double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, size_t rows,
                              size_t V, ThreadPool& pool);
-// dlogits = (probs - onehot(target)) * scale, rows with weight 0 skipped.
+// dlogits = (probs - onehot(target)) * scale (dlogits may alias probs).
 template <class T>
 void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, size_t rows,
                             size_t V, T scale, ThreadPool& pool);

@@ -56,8 +56,8 @@ struct ParamPtrs {
   static ParamPtrs bind(T* base, const Config& c);
 };
 
-// Copies a Weights into a flat buffer of type T (and back). from_weights also
-// returns each layer's rotary frequencies (the buffer, not trained).
+// Copies a Weights into a flat buffer of type T (and back; the rotary
+// frequencies, a buffer that is not trained, come from rotary_freqs_of).
 template <class T>
 std::vector<T> flatten_weights(const Weights& w, const Config& c);
 template <class T>

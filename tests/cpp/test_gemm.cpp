@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -163,6 +164,38 @@ TEST_CASE("gemm: M == 0 is a no-op, layers are reusable, bad arguments throw", "
     CHECK_THROWS_AS(ctx->make_linear(W.data(), nullptr, 0, 40), lst::Error);
     CHECK_THROWS_AS(ctx->make_linear(W.data(), nullptr, 30, 0), lst::Error);
     CHECK_THROWS_AS(ctx->make_linear(nullptr, nullptr, 30, 40), lst::Error);
+  }
+}
+
+TEST_CASE("gemm: layers of one context run concurrently from two threads", "[gemm]") {
+  if (lst::ThreadPool::max_supported_threads() < 2) return;  // single-threaded wasm build
+  lst::ThreadPool pool(2);
+  for (GemmBackend be : available_backends()) {
+    auto ctx = lst::make_gemm_context(be, pool);
+    const size_t M = 70, N = 190, K = 260;  // big enough to use the pool
+    std::mt19937 rng(11);
+    std::vector<float> W[2], b[2], x[2];
+    std::vector<double> want[2];
+    std::unique_ptr<lst::Linear> layer[2];
+    for (int i = 0; i < 2; ++i) {
+      W[i] = random_vec(N * K, rng), b[i] = random_vec(N, rng), x[i] = random_vec(M * K, rng);
+      want[i] = ref_linear(x[i], W[i], b[i].data(), M, N, K);
+      layer[i] = ctx->make_linear(W[i].data(), b[i].data(), K, N);
+    }
+    long bad[2] = {-1, -1};
+    auto work = [&](int i) {
+      std::vector<float> y(M * N);
+      for (int it = 0; it < 30 && bad[i] < 0; ++it) {
+        layer[i]->run(x[i].data(), M, y.data());
+        bad[i] = first_mismatch(y.data(), want[i].data(), M * N, tol_for(K));
+      }
+    };
+    std::thread t1(work, 1);
+    work(0);
+    t1.join();
+    INFO(lst::gemm_backend_name(be));
+    CHECK(bad[0] == -1);
+    CHECK(bad[1] == -1);
   }
 }
 

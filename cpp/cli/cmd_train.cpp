@@ -1,0 +1,209 @@
+// lst train / eval-text: the seed's train.py (SPEC 5) on any byte file, and
+// the held-out loss of a byte-level model.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "train/checkpoint.h"
+#include "train/data.h"
+#include "train/graph.h"
+#include "train/trainer.h"
+
+namespace lst::cli {
+namespace {
+
+const char* kTrainUsage =
+    "usage: lst train --data FILE [options]\n"
+    "  --data FILE            training bytes (raw, or .gz)\n"
+    "  --enwik8               the seed's split: first 90e6 bytes train, next 5e6 validation\n"
+    "  --valid-fraction F     else hold out the last F of the file (default 0.1)\n"
+    "  --config JSON|FILE     model kwargs (default: the seed's train.py model)\n"
+    "  --init MODEL           start from these weights (fine-tuning)\n"
+    "  --resume CKPT          continue a run (weights, Adam state, step, data sampler)\n"
+    "  --preset seed          batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5 (the defaults)\n"
+    "  --steps N --batch B --accum A --seq S --lr LR --clip C --weight-decay WD (AdamW)\n"
+    "  --warmup N --cosine --min-lr-ratio R     learning-rate schedule\n"
+    "  --valid-every N --valid-batches N --sample-every N --sample-len N --checkpoint-every N\n"
+    "  --out DIR              checkpoints (model.safetensors + .optim sidecar) and log.csv\n"
+    "  --threads N --seed N --backend builtin|xnnpack\n";
+
+std::string hms(double s) {
+  if (!std::isfinite(s) || s < 0) s = 0;
+  const long t = long(s + 0.5);
+  char b[32];
+  std::snprintf(b, sizeof b, "%02ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return b;
+}
+
+train::DataSplit load_split(const Args& a) {
+  auto bytes = train::load_bytes(a.require("data"));
+  if (a.has("enwik8")) return train::split_enwik8(std::move(bytes));
+  return train::split_fraction(std::move(bytes), a.get_double("valid-fraction", 0.1));
+}
+
+Config seed_train_config() {
+  // train.py: LongShortTransformer(num_tokens=256, dim=512, depth=8, heads=8,
+  //   max_seq_len=1024, causal=True, window_size=128)
+  return Config::from_json(
+      R"({"num_tokens":256,"dim":512,"depth":8,"heads":8,"max_seq_len":1024,"causal":true,"window_size":128})");
+}
+
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+  Args a(argc, argv, 2, {"enwik8", "cosine"});
+  a.check_known({"data", "enwik8", "valid-fraction", "config", "init", "resume", "preset", "steps",
+                 "batch", "accum", "seq", "lr", "clip", "weight-decay", "warmup", "cosine",
+                 "min-lr-ratio", "valid-every", "valid-batches", "sample-every", "sample-len",
+                 "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend"});
+  LST_CHECK(a.has("data"), kTrainUsage);
+  if (a.has("preset")) LST_CHECK(a.get("preset") == "seed", "unknown --preset '", a.get("preset"), "' (known: seed)");
+  train::TrainerOptions o = train::seed_preset();
+  o.steps = a.get_int("steps", 1000);
+  o.batch = a.get_int("batch", int(o.batch));
+  o.accum = a.get_int("accum", int(o.accum));
+  o.seq = a.get_int("seq", int(o.seq));
+  o.adam.lr = a.get_double("lr", o.adam.lr);
+  o.adam.weight_decay = a.get_double("weight-decay", 0.0);
+  o.clip = a.get_double("clip", o.clip);
+  o.warmup = a.get_int("warmup", 0);
+  o.cosine = a.has("cosine");
+  o.min_lr_ratio = a.get_double("min-lr-ratio", o.min_lr_ratio);
+  o.valid_every = a.get_int("valid-every", int(o.valid_every));
+  o.valid_batches = a.get_int("valid-batches", int(o.valid_batches));
+  o.sample_every = a.get_int("sample-every", int(o.sample_every));
+  o.sample_len = a.get_int("sample-len", int(o.sample_len));
+  o.sample_prime = a.get_int("sample-prime", int(o.sample_prime));
+  o.checkpoint_every = a.get_int("checkpoint-every", 0);
+  o.out_dir = a.get("out", "");
+  o.threads = a.get_int("threads", 1);
+  if (a.has("backend")) o.backend = parse_gemm_backend(a.get("backend").c_str());
+  o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+
+  // Model: resumed checkpoint, else --init weights, else a fresh seed init.
+  Config c;
+  Weights w;
+  if (a.has("resume")) {
+    train::load_checkpoint(a.get("resume"), &c, &w, nullptr);
+  } else if (a.has("init")) {
+    train::load_checkpoint(a.get("init"), &c, &w, nullptr);
+  } else {
+    const std::string cfg = read_config_option(a);
+    c = cfg.empty() ? seed_train_config() : Config::from_json(cfg);
+    w = init_weights(c, o.seed);
+  }
+  const train::DataSplit data = load_split(a);
+  std::fprintf(stderr, "lst train: %zu train / %zu validation bytes\n", data.train.size(),
+               data.valid.size());
+  train::Trainer trainer(c, w, o, &data);
+  if (a.has("resume")) trainer.resume(a.get("resume"));
+  const auto mem = train::training_memory(c, o.batch, o.seq);
+  std::fprintf(stderr,
+               "lst train: %s\n  %lld parameters; step memory %.1f MB (params %.1f, grads %.1f, "
+               "adam %.1f, activations %.1f for %lld x %lld)\n  batch %lld x accum %lld x seq "
+               "%lld, lr %g, clip %g, %d thread%s, from step %lld to %lld\n",
+               c.to_json().c_str(), static_cast<long long>(count_parameters(c)), mem.total() / 1e6,
+               mem.params / 1e6, mem.grads / 1e6, mem.optimizer / 1e6, mem.activations / 1e6,
+               static_cast<long long>(o.batch), static_cast<long long>(o.seq),
+               static_cast<long long>(o.batch), static_cast<long long>(o.accum),
+               static_cast<long long>(o.seq), o.adam.lr, o.clip, o.threads,
+               o.threads == 1 ? "" : "s", static_cast<long long>(trainer.steps_done()),
+               static_cast<long long>(o.steps));
+
+  std::ofstream log;
+  if (!o.out_dir.empty()) {
+    std::filesystem::create_directories(o.out_dir);
+    const auto path = std::filesystem::path(o.out_dir) / "log.csv";
+    const bool fresh = !std::filesystem::exists(path) || !a.has("resume");
+    log.open(path, fresh ? std::ios::trunc : std::ios::app);
+    if (fresh) log << "step,kind,loss_nats,bits_per_byte,lr,grad_norm,elapsed_s,tokens_per_s\n";
+  }
+  const bool tty = isatty(fileno(stderr));
+  const double ln2 = std::log(2.0);
+  double elapsed_offset = 0;
+  trainer.run([&](const train::TrainerEvent& e) {
+    const double el = elapsed_offset + e.elapsed_s;
+    switch (e.kind) {
+      case train::TrainerEvent::kStep: {
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "step %lld/%lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  %s  ETA %s",
+                      static_cast<long long>(e.step), static_cast<long long>(e.steps), e.loss,
+                      e.lr, e.grad_norm, e.tokens_per_s, hms(el).c_str(), hms(e.eta_s).c_str());
+        if (tty)
+          std::fprintf(stderr, "\r%s\033[K", line);
+        else if (e.step % 10 == 0 || e.step == e.steps)
+          std::fprintf(stderr, "%s\n", line);
+        if (log.is_open())
+          log << e.step << ",train," << e.loss << "," << e.loss / ln2 << "," << e.lr << ","
+              << e.grad_norm << "," << el << "," << e.tokens_per_s << "\n";
+        break;
+      }
+      case train::TrainerEvent::kValid:
+        std::fprintf(stderr, "%svalid step %lld: %.4f nats/byte, %.4f bits/byte\n", tty ? "\r\033[K" : "",
+                     static_cast<long long>(e.step), e.loss, e.loss / ln2);
+        if (log.is_open()) {
+          log << e.step << ",valid," << e.loss << "," << e.loss / ln2 << "," << e.lr << ","
+              << e.grad_norm << "," << el << "," << e.tokens_per_s << "\n";
+          log.flush();
+        }
+        break;
+      case train::TrainerEvent::kSample:
+        std::fprintf(stderr, "%s", tty ? "\r\033[K" : "");
+        std::printf("\n--- sample at step %lld ---\n%s\n\n", static_cast<long long>(e.step),
+                    e.text.c_str());
+        std::fflush(stdout);
+        break;
+      case train::TrainerEvent::kCheckpoint:
+        if (!tty) std::fprintf(stderr, "checkpoint %s\n", e.text.c_str());
+        break;
+    }
+    return true;
+  });
+  if (tty) std::fprintf(stderr, "\n");
+  return 0;
+}
+
+int cmd_eval_text(int argc, char** argv) {
+  Args a(argc, argv, 2, {"enwik8", "all"});
+  a.check_known({"data", "enwik8", "valid-fraction", "all", "seq", "batch", "threads",
+                 "max-windows"});
+  LST_CHECK(a.positional().size() == 1 && a.has("data"),
+            "usage: lst eval-text MODEL.safetensors --data FILE [--enwik8 | --valid-fraction F "
+            "(default 0.1) | --all] [--seq N (default max_seq_len)] [--batch 4] [--threads N] "
+            "[--max-windows N]");
+  Config c;
+  Weights w;
+  train::load_checkpoint(a.positional()[0], &c, &w, nullptr);
+  std::vector<uint8_t> held_out;
+  std::string which;
+  if (a.has("all")) {
+    held_out = train::load_bytes(a.get("data"));
+    which = "the whole file";
+  } else if (a.has("enwik8")) {
+    held_out = train::split_enwik8(train::load_bytes(a.get("data"))).valid;
+    which = "enwik8 validation bytes [90e6, 95e6)";
+  } else {
+    const double f = a.get_double("valid-fraction", 0.1);
+    held_out = train::split_fraction(train::load_bytes(a.get("data")), f).valid;
+    which = "the last " + std::to_string(f) + " of the file";
+  }
+  const int64_t seq = a.get_int("seq", c.max_seq_len);
+  const auto t0 = std::chrono::steady_clock::now();
+  const double nats = train::evaluate_bytes(c, w, held_out, seq, a.get_int("batch", 4),
+                                            a.get_int("threads", 1), a.get_int("max-windows", 0));
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("held-out loss over %zu bytes (%s), windows of %lld: %.4f nats/byte, %.4f bits/byte\n",
+              held_out.size(), which.c_str(), static_cast<long long>(seq), nats,
+              nats / std::log(2.0));
+  std::fprintf(stderr, "lst eval-text: %.1f s\n", s);
+  return 0;
+}
+
+}  // namespace lst::cli

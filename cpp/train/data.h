@@ -1,0 +1,49 @@
+// Byte-level training data (SPEC 5): any file as bytes (raw, or gzip when
+// the build has zlib), split as the seed splits enwik8 (first 90e6 bytes
+// train, next 5e6 validation) or by a held-out fraction at the end, and
+// random windows of seq + 1 bytes from a seeded, resumable generator (the
+// seed's TextSamplerDataset: start uniform in [0, size - seq - 1)).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lst::train {
+
+// Whole file as bytes; a gzip file (magic 1f 8b) is inflated. Throws
+// lst::Error naming the path (or saying that this build lacks zlib).
+std::vector<uint8_t> load_bytes(const std::string& path);
+bool gzip_supported();
+
+struct DataSplit {
+  std::vector<uint8_t> train, valid;
+};
+
+// The seed's enwik8 split: bytes [0, 90e6) train, [90e6, 95e6) validation.
+DataSplit split_enwik8(std::vector<uint8_t> bytes);
+// The last `valid_fraction` of the bytes held out (e.g. 0.1).
+DataSplit split_fraction(std::vector<uint8_t> bytes, double valid_fraction);
+
+// splitmix64: a 64-bit state, trivially saved in a checkpoint.
+struct SplitMix64 {
+  uint64_t state = 0;
+  uint64_t next();
+  uint64_t below(uint64_t bound);  // uniform in [0, bound), bound >= 1
+};
+
+// Random windows of `len` = seq + 1 bytes as token ids.
+class WindowSampler {
+ public:
+  WindowSampler(const std::vector<uint8_t>* data, uint64_t seed);
+  // out: (b, len) ids. Throws when the data is shorter than len + 1 bytes.
+  void sample(int32_t* out, int64_t b, int64_t len);
+  uint64_t state() const { return rng_.state; }
+  void set_state(uint64_t s) { rng_.state = s; }
+
+ private:
+  const std::vector<uint8_t>* data_;
+  SplitMix64 rng_;
+};
+
+}  // namespace lst::train

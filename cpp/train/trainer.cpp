@@ -1,0 +1,227 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "generation/generate.h"
+#include "model/decoder.h"
+#include "model/model.h"
+#include "runtime/thread_pool.h"
+#include "train/checkpoint.h"
+#include "train/graph.h"
+#include "train/params.h"
+
+namespace lst::train {
+
+TrainerOptions seed_preset() {
+  TrainerOptions o;  // the defaults are the seed's train.py
+  o.batch = 4;
+  o.accum = 4;
+  o.seq = 1024;
+  o.adam.lr = 3e-4;
+  o.clip = 0.5;
+  o.valid_every = 100;
+  o.sample_every = 500;
+  o.sample_len = 512;
+  return o;
+}
+
+std::string decode_bytes(const int32_t* tokens, int64_t n) {
+  std::string s;
+  for (int64_t i = 0; i < n; ++i) {
+    const int b = std::max(32, int(tokens[i]));
+    if (b < 128) {
+      s += char(b);
+    } else {  // chr(b) as Python prints it: U+0080..U+00FF in UTF-8
+      s += char(0xC0 | (b >> 6));
+      s += char(0x80 | (b & 0x3F));
+    }
+  }
+  return s;
+}
+
+Trainer::Trainer(const Config& c, const Weights& init, const TrainerOptions& o,
+                 const DataSplit* data)
+    : c_(c), o_(o), data_(data) {
+  c_.validate();
+  LST_CHECK(o.batch >= 1 && o.accum >= 1 && o.seq >= 1 && o.steps >= 0,
+            "trainer: batch, accum, seq must be >= 1 (got ", o.batch, ", ", o.accum, ", ", o.seq, ")");
+  LST_CHECK(c.num_tokens >= 256, "trainer: byte-level data needs num_tokens >= 256, got ",
+            c.num_tokens);
+  LST_CHECK(data && data->train.size() > size_t(o.seq + 1), "trainer: training data has ",
+            data ? data->train.size() : 0, " bytes, need more than seq + 1 = ", o.seq + 1);
+  pool_ = std::make_unique<ThreadPool>(o.threads);
+  graph_ = std::make_unique<TrainGraph<float>>(c_, *pool_, o.backend);
+  graph_->reserve(o.batch, o.seq);
+  params_ = flatten_weights<float>(init, c_);
+  grads_.assign(params_.size(), 0.0f);
+  freqs_ = rotary_freqs_of(init);
+  adam_ = std::make_unique<Adam>(params_.size(), o.adam);
+  sampler_ = std::make_unique<WindowSampler>(&data->train, o.seed * 0x9E3779B97F4A7C15ull + 1);
+  batch_.resize(o.batch * (o.seq + 1));
+  lr_ = o.adam.lr;
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::resume(const std::string& path) {
+  Config c;
+  Weights w;
+  OptimState st;
+  const bool has_optim = load_checkpoint(path, &c, &w, &st);
+  LST_CHECK(c == c_, "resume: checkpoint config ", c.to_json(), " differs from ", c_.to_json());
+  params_ = flatten_weights<float>(w, c_);
+  freqs_ = rotary_freqs_of(w);
+  if (has_optim) {
+    adam_->exp_avg() = st.exp_avg;
+    adam_->exp_avg_sq() = st.exp_avg_sq;
+    adam_->set_steps_taken(st.adam_t);
+    step_ = st.step;
+    sampler_->set_state(st.sampler_state);
+  }
+}
+
+Weights Trainer::weights() const { return unflatten_weights(params_.data(), c_, &freqs_); }
+
+double Trainer::step() {
+  const auto P = ParamPtrs<float>::bind(params_.data(), c_);
+  const auto G = ParamPtrs<float>::bind(grads_.data(), c_);
+  std::fill(grads_.begin(), grads_.end(), 0.0f);
+  double loss_sum = 0;
+  for (int64_t a = 0; a < o_.accum; ++a) {
+    sampler_->sample(batch_.data(), o_.batch, o_.seq + 1);
+    loss_sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
+    graph_->backward(P, G);  // sums over micro-batches, as loss.backward() does
+  }
+  grad_norm_ = clip_grad_norm(grads_.data(), grads_.size(), o_.clip);
+  LrSchedule sched{o_.adam.lr, o_.warmup, o_.cosine, o_.steps, o_.min_lr_ratio};
+  lr_ = sched.at(step_);
+  adam_->step(params_.data(), grads_.data(), lr_);
+  ++step_;
+  return loss_sum / double(o_.accum);
+}
+
+double Trainer::validate() {
+  const auto P = ParamPtrs<float>::bind(params_.data(), c_);
+  WindowSampler vs(&data_->valid, 0x5EED0F7A1D ^ o_.seed);  // same windows every time
+  double sum = 0;
+  for (int64_t i = 0; i < o_.valid_batches; ++i) {
+    vs.sample(batch_.data(), o_.batch, o_.seq + 1);
+    sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
+  }
+  return sum / double(std::max<int64_t>(1, o_.valid_batches));
+}
+
+std::pair<std::string, std::string> Trainer::sample(int64_t len) {
+  Model model(c_, weights(), ModelOptions{o_.backend, o_.threads});
+  Decoder dec(model);
+  const int64_t prime_len =
+      std::min<int64_t>({o_.sample_prime, c_.max_seq_len, int64_t(data_->valid.size()) - 1});
+  std::vector<int32_t> prime(std::max<int64_t>(1, prime_len), 32);
+  if (prime_len >= 1) {
+    WindowSampler ps(&data_->valid, o_.seed + 7919 * uint64_t(step_));
+    ps.sample(prime.data(), 1, prime_len);
+  }
+  GenerateOptions g;
+  g.max_new_tokens = int(len);
+  g.sampling.filter_thres = 0.9;
+  g.sampling.temperature = 1.0;
+  g.seed = o_.seed + uint64_t(step_);
+  GenerateResult r = generate(dec, prime.data(), int64_t(prime.size()), g);
+  return {decode_bytes(prime.data(), prime.size()), decode_bytes(r.tokens.data(), r.tokens.size())};
+}
+
+std::string Trainer::checkpoint() {
+  LST_CHECK(!o_.out_dir.empty(), "trainer: no output directory for checkpoints");
+  const std::string path = o_.out_dir + "/model.safetensors";  // the directory must exist
+  OptimState st;
+  st.step = step_;
+  st.adam_t = adam_->steps_taken();
+  st.sampler_state = sampler_->state();
+  st.exp_avg = adam_->exp_avg();
+  st.exp_avg_sq = adam_->exp_avg_sq();
+  save_checkpoint(path, c_, weights(), &st);
+  return path;
+}
+
+void Trainer::run(const std::function<bool(const TrainerEvent&)>& on_event) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const int64_t first = step_;
+  const double tokens_per_step = double(o_.batch * o_.accum * o_.seq);
+  auto emit = [&](TrainerEvent e) {
+    e.step = step_;
+    e.steps = o_.steps;
+    e.elapsed_s = std::chrono::duration<double>(clock::now() - t0).count();
+    const double per_step = (step_ > first) ? e.elapsed_s / double(step_ - first) : 0.0;
+    e.tokens_per_s = per_step > 0 ? tokens_per_step / per_step : 0.0;
+    e.eta_s = per_step * double(std::max<int64_t>(0, o_.steps - step_));
+    e.lr = lr_;
+    e.grad_norm = grad_norm_;
+    return on_event ? on_event(e) : true;
+  };
+  while (step_ < o_.steps) {
+    TrainerEvent e;
+    e.kind = TrainerEvent::kStep;
+    e.loss = step();
+    if (!emit(e)) return;
+    if (o_.valid_every > 0 && (step_ % o_.valid_every == 0 || step_ == o_.steps)) {
+      TrainerEvent v;
+      v.kind = TrainerEvent::kValid;
+      v.loss = validate();
+      if (!emit(v)) return;
+    }
+    const int64_t ck = o_.checkpoint_every > 0 ? o_.checkpoint_every : o_.valid_every;
+    if (!o_.out_dir.empty() && ((ck > 0 && step_ % ck == 0) || step_ == o_.steps)) {
+      TrainerEvent k;
+      k.kind = TrainerEvent::kCheckpoint;
+      k.text = checkpoint();
+      if (!emit(k)) return;
+    }
+    if (o_.sample_every > 0 && step_ % o_.sample_every == 0) {
+      TrainerEvent sm;
+      sm.kind = TrainerEvent::kSample;
+      auto [prime, cont] = sample(o_.sample_len);
+      sm.text = prime + "\n" + std::string(40, '*') + "\n" + cont;
+      if (!emit(sm)) return;
+    }
+  }
+}
+
+double evaluate_bytes(const Config& c, const Weights& w, const std::vector<uint8_t>& data,
+                      int64_t seq, int64_t batch, int threads, int64_t max_windows) {
+  LST_CHECK(data.size() >= 2, "evaluation data needs at least 2 bytes, got ", data.size());
+  LST_CHECK(seq >= 1 && batch >= 1, "evaluation: seq and batch must be >= 1");
+  ThreadPool pool(threads);
+  TrainGraph<float> graph(c, pool);
+  std::vector<float> params = flatten_weights<float>(w, c);
+  const auto P = ParamPtrs<float>::bind(params.data(), c);
+  const auto freqs = rotary_freqs_of(w);
+  // windows [i*seq, i*seq + seq + 1): every byte but the first is a target once
+  std::vector<int64_t> starts;
+  for (int64_t s = 0; s + 1 < int64_t(data.size()); s += seq) starts.push_back(s);
+  if (max_windows > 0 && int64_t(starts.size()) > max_windows) starts.resize(max_windows);
+  double nats = 0;
+  int64_t count = 0;
+  std::vector<int32_t> buf;
+  for (size_t i = 0; i < starts.size();) {
+    const int64_t len = std::min<int64_t>(seq + 1, int64_t(data.size()) - starts[i]);
+    // a batch of full windows, or the one shorter last window alone
+    size_t j = i;
+    buf.clear();
+    while (j < starts.size() && int64_t(j - i) < batch &&
+           std::min<int64_t>(seq + 1, int64_t(data.size()) - starts[j]) == len) {
+      for (int64_t t = 0; t < len; ++t) buf.push_back(data[starts[j] + t]);
+      ++j;
+    }
+    const int64_t b = int64_t(j - i);
+    nats += graph.forward_sequences(P, freqs, buf.data(), nullptr, b, len) * double(b * (len - 1));
+    count += b * (len - 1);
+    i = j;
+  }
+  return nats / double(count);
+}
+
+}  // namespace lst::train

@@ -1,0 +1,112 @@
+// The seed's train.py as a library loop (SPEC 5): random windows, gradient
+// accumulation (micro-batch gradients SUM), global-norm clipping, Adam,
+// periodic validation, samples and checkpoints. Front ends (the CLI, the
+// wasm bindings) drive it and receive events to print or forward.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "model/config.h"
+#include "model/weights.h"
+#include "train/adam.h"
+#include "train/data.h"
+
+namespace lst {
+class ThreadPool;
+}
+
+namespace lst::train {
+
+template <class T>
+class TrainGraph;
+
+struct TrainerOptions {
+  int64_t batch = 4, accum = 4, seq = 1024;  // the seed's train.py
+  int64_t steps = 100000;                     // total optimiser steps
+  AdamOptions adam;                           // lr 3e-4, no weight decay
+  double clip = 0.5;                          // <= 0: no clipping
+  int64_t warmup = 0;                         // LR warmup steps
+  bool cosine = false;                        // cosine decay to lr * min_lr_ratio at `steps`
+  double min_lr_ratio = 0.1;
+  int64_t valid_every = 100;                  // 0: never
+  int64_t valid_batches = 4;                  // fixed windows (same every time)
+  int64_t sample_every = 500;                 // 0: never
+  int64_t sample_len = 512;
+  int64_t sample_prime = 128;                 // prime bytes taken from validation data
+  int64_t checkpoint_every = 0;               // 0: at each validation
+  std::string out_dir;                        // checkpoints; empty: none
+  uint64_t seed = 0;
+  int threads = 1;
+  GemmBackend backend = default_gemm_backend();
+};
+
+// The seed's train.py defaults as one preset.
+TrainerOptions seed_preset();
+
+struct TrainerEvent {
+  enum Kind { kStep, kValid, kSample, kCheckpoint } kind = kStep;
+  int64_t step = 0, steps = 0;         // steps done / total
+  double loss = 0;                     // kStep: mean micro-batch loss; kValid: validation loss (nats)
+  double lr = 0, grad_norm = 0;
+  double tokens_per_s = 0, elapsed_s = 0, eta_s = 0;
+  std::string text;                    // kSample: prime + continuation; kCheckpoint: path
+};
+
+class Trainer {
+ public:
+  // `data` must outlive the trainer.
+  Trainer(const Config& c, const Weights& init, const TrainerOptions& o, const DataSplit* data);
+  ~Trainer();
+
+  // Resumes from a checkpoint written by this trainer (weights, Adam state,
+  // step counter, data sampler); without a sidecar only the weights.
+  void resume(const std::string& checkpoint_path);
+
+  // One optimiser step over accum micro-batches; returns the mean loss.
+  double step();
+  // Mean loss (nats per byte) over the fixed validation windows.
+  double validate();
+  // Prime from the validation data, then sample_len bytes (the seed's top-k
+  // rule, filter_thres 0.9, temperature 1); returns prime and continuation.
+  std::pair<std::string, std::string> sample(int64_t len);
+  // Writes <out_dir>/model.safetensors (+ sidecar); returns the path.
+  std::string checkpoint();
+
+  // Runs until `steps`; on_event may return false to stop early.
+  void run(const std::function<bool(const TrainerEvent&)>& on_event);
+
+  int64_t steps_done() const { return step_; }
+  Weights weights() const;
+  const Config& config() const { return c_; }
+  double last_grad_norm() const { return grad_norm_; }
+  double last_lr() const { return lr_; }
+
+ private:
+  Config c_;
+  TrainerOptions o_;
+  const DataSplit* data_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<TrainGraph<float>> graph_;
+  std::vector<float> params_, grads_;
+  std::vector<std::vector<float>> freqs_;
+  std::unique_ptr<Adam> adam_;
+  std::unique_ptr<WindowSampler> sampler_;
+  std::vector<int32_t> batch_;
+  int64_t step_ = 0;
+  double grad_norm_ = 0, lr_ = 0, elapsed_before_ = 0;
+};
+
+// Held-out loss of a byte-level model over `data`: consecutive windows of
+// seq + 1 bytes (overlapping by one), every byte after the first predicted
+// once. Returns nats per byte.
+double evaluate_bytes(const Config& c, const Weights& w, const std::vector<uint8_t>& data,
+                      int64_t seq, int64_t batch, int threads, int64_t max_windows = 0);
+
+// A byte as the seed shows it: chr(max(32, b)).
+std::string decode_bytes(const int32_t* tokens, int64_t n);
+
+}  // namespace lst::train
