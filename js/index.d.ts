@@ -91,6 +91,8 @@ export interface ForwardOptions {
   mask?: MaskInput | null;
   /** Shape of flat tokens: [n] or [b, n]. */
   dims?: readonly number[];
+  /** A Float32Array of b * n * num_tokens to write the logits into (reuse it across calls). */
+  out?: Float32Array;
 }
 
 export interface Logits {

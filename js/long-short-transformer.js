@@ -150,14 +150,17 @@ export class LongShortTransformer {
    * @param {import('./index.js').TokensInput} tokens ids in [0, num_tokens): number[] (one
    *   sequence), number[][] (a batch), a typed array with `dims`, or `{ data, dims }`.
    * @param {import('./index.js').ForwardOptions} [options] `mask` (same shape as tokens,
-   *   booleans or 0/1, true = real token), `dims` ([n] or [b, n]) for flat tokens.
+   *   booleans or 0/1, true = real token), `dims` ([n] or [b, n]) for flat tokens, `out`
+   *   (a Float32Array of b * n * num_tokens to fill, reused across calls; default: a new one).
    * @returns {{ data: Float32Array, dims: [number, number, number] }} logits (b, n, num_tokens)
    */
   forward(tokens, options = {}) {
     this._check();
     if (options === null || typeof options !== 'object') throw new TypeError(`forward: options must be an object, got ${describe(options)}`);
     for (const key of Object.keys(options)) {
-      if (key !== 'mask' && key !== 'dims') throw new Error(`forward: unknown option '${key}' (expected mask, dims)`);
+      if (key !== 'mask' && key !== 'dims' && key !== 'out') {
+        throw new Error(`forward: unknown option '${key}' (expected mask, dims, out)`);
+      }
     }
     const t = flatten(tokens, options.dims, 'tokens');
     const [b, n] = t.dims;
@@ -177,6 +180,10 @@ export class LongShortTransformer {
     if (b * n * V * 4 >= 2 ** 32) {
       throw new Error(`logits of shape [${b}, ${n}, ${V}] do not fit in the 4 GB WebAssembly heap: run fewer sequences at once`);
     }
+    const { out } = options;
+    if (out !== undefined && (!(out instanceof Float32Array) || out.length !== b * n * V)) {
+      throw new Error(`forward: out must be a Float32Array of ${b} * ${n} * ${V} = ${b * n * V} logits, got ${describe(out)}`);
+    }
     const { native } = this._state;
     return this._call(() => {
       const tokenView = native.inputTokens(b * n);
@@ -188,7 +195,16 @@ export class LongShortTransformer {
         writeMask(m, maskView);
       }
       if (!native.forward(b, n, m !== null)) throw new Error(native.error());
-      const data = native.logits().slice();  // a copy: the view dies when the heap grows
+      // A copy: the heap view dies when the heap grows. Filling a reused `out`
+      // skips the fresh allocation (whose first-touch page faults can cost
+      // more than the copy itself).
+      let data;
+      if (out) {
+        data = out;
+        data.set(native.logits());
+      } else {
+        data = native.logits().slice();
+      }
       return { data, dims: [b, n, V] };
     });
   }

@@ -48,6 +48,19 @@ function cached(map, key, make) {
   return p;
 }
 
+// A function returning an i8x16.popcnt of a v128 constant: validates only
+// where WebAssembly SIMD128 is supported (the wasm-feature-detect probe).
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
+  65, 0, 253, 15, 253, 98, 11]);
+
+function checkFeatures() {
+  if (typeof WebAssembly !== 'object') throw new Error('this JavaScript engine has no WebAssembly');
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new Error('this JavaScript engine lacks WebAssembly SIMD128, which both builds need ' +
+      '(Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4, Node >= 16.4)');
+  }
+}
+
 /**
  * A fresh module instance of `variant`.
  * @param {'single'|'threaded'} variant
@@ -55,6 +68,7 @@ function cached(map, key, make) {
  * @returns {Promise<any>} the Emscripten Module (WasmModel, HeapBuffer, ...)
  */
 export async function instantiate(variant, { threads, wasmPaths }) {
+  checkFeatures();
   const files = VARIANT_FILES[variant];
   const jsUrl = resolveWasmFile(files.js, wasmPaths);
   const glueUrl = resolveWasmFile(files[glueFile], wasmPaths);

@@ -126,8 +126,15 @@ export class LongShortTransformerWorker {
    * @param {import('../index.js').ForwardOptions} [options]
    * @returns {Promise<{ data: Float32Array, dims: [number, number, number] }>}
    */
-  forward(tokens, options = {}) {
-    return this._call('forward', [tokens, options]);
+  async forward(tokens, options = {}) {
+    const { out, ...rest } = options ?? {};
+    const result = await this._call('forward', [tokens, rest]);
+    if (out === undefined) return result;
+    if (!(out instanceof Float32Array) || out.length !== result.data.length) {
+      throw new Error(`forward: out must be a Float32Array of ${result.dims.join(' * ')} = ${result.data.length} logits`);
+    }
+    out.set(result.data);
+    return { data: out, dims: result.dims };
   }
 
   /**

@@ -52,6 +52,12 @@ for (const variant of VARIANTS) {
       assert.deepEqual(one.data, ref.data.subarray(7 * SMALL.num_tokens));
       assert.deepEqual(model.forward(new Int32Array(rows[1])).data, one.data);
       assert.deepEqual(model.forward(new Int32Array(rows[1]), { dims: [7] }).data, one.data);
+      // A caller-owned output buffer, filled in place.
+      const out = new Float32Array(2 * 7 * SMALL.num_tokens);
+      const filled = model.forward(rows, { out });
+      assert.equal(filled.data, out);
+      assert.deepEqual(out, ref.data);
+      assert.throws(() => model.forward(rows, { out: new Float32Array(3) }), /out must be a Float32Array of 2 \* 7 \* 50 = 700 logits/);
     });
 
     test('every mask layout gives the same logits, and the mask matters', () => {

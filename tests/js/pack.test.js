@@ -64,3 +64,23 @@ for (const threaded of [false, true]) {
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('the repo folder installs as a dependency (npm install <repo>) and imports by name', { timeout: 120_000 }, () => {
+  const app = mkdtempSync(join(tmpdir(), 'lst-folder-'));
+  try {
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--install-links=false', ROOT],
+      { cwd: app, encoding: 'utf8' });
+    writeFileSync(join(app, 'run.mjs'), `
+import { LongShortTransformer } from 'long-short-transformer';
+const m = await LongShortTransformer.create({ num_tokens: 20, dim: 16, depth: 1, max_seq_len: 16, heads: 2, dim_head: 8,
+  window_size: 4, causal: true, segment_size: 4, r: 1, threads: 2 });
+console.log(JSON.stringify({ dims: m.forward([1, 2, 3]).dims, variant: m.runtime.variant }));
+m.dispose();
+`);
+    const out = JSON.parse(execFileSync(process.execPath, ['run.mjs'], { cwd: app, encoding: 'utf8', timeout: 60_000 }));
+    assert.deepEqual(out, { dims: [1, 3, 20], variant: 'threaded' });
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});

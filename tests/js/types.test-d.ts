@@ -23,10 +23,11 @@ async function main(): Promise<void> {
   };
   const m2 = await LongShortTransformer.create(opts);
 
+  const V0 = model.config.num_tokens;
   const a: Logits = model.forward([1, 2, 3]);
   const b = model.forward([[1, 2], [3, 4]], { mask: [[true, false], [1, 1]] });
   const c = model.forward(new Int32Array(6), { dims: [2, 3], mask: new Uint8Array(6) });
-  const d = model.forward({ data: new BigInt64Array(2), dims: [1, 2] });
+  const d = model.forward({ data: new BigInt64Array(2), dims: [1, 2] }, { out: new Float32Array(2 * V0) });
   const data: Float32Array = a.data;
   const [bb, nn, vv]: [number, number, number] = b.dims;
   void [c, d, data, bb, nn, vv];

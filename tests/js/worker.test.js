@@ -24,7 +24,8 @@ test('golden case through the Worker, both builds; errors; save; dispose', async
       await assert.rejects(m.forward([[1], [1, 2]]), /rows have different lengths/);
       const saved = await m.save();
       const back = await LongShortTransformer.load(saved, { threaded: false });
-      assert.deepEqual(back.forward([[1, 2, 3]]).data, (await m.forward([[1, 2, 3]])).data);
+      // Thread counts may differ (sums in another order): close, not bitwise.
+      assert.ok(maxAbsDiff(back.forward([[1, 2, 3]]).data, (await m.forward([[1, 2, 3]])).data) < 1e-5);
       back.dispose();
     } finally {
       m.dispose();
