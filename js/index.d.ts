@@ -108,6 +108,74 @@ export interface RuntimeInfo {
 }
 
 /** The Long-Short Transformer language model in WebAssembly. */
+/** Options of generate() and stream(), in the seed's snake_case (SPEC 5). */
+export interface GenerateOptions {
+  /** New tokens to sample (the seed's seq_len). Default 256. */
+  max_new_tokens?: number;
+  /** softmax(logits / temperature). Default 1.0 (the seed's). */
+  temperature?: number;
+  /** The seed's top-k rule: keep k = int((1 - filter_thres) * num_tokens) (at least 1). Default 0.9 unless top_k or top_p is given. */
+  filter_thres?: number;
+  /** Keep the k most likely tokens (when filter_thres is not given). */
+  top_k?: number;
+  /** Nucleus sampling: the smallest set with probability >= top_p. */
+  top_p?: number;
+  /** false: greedy (argmax). Default true. */
+  do_sample?: boolean;
+  /** Seed of the counter-based PRNG: the same seed gives the same tokens natively, in Node and in browsers. */
+  seed?: number;
+  /** Stop after this token (included, as the seed). */
+  eos_token?: number;
+  /** Stop sequences: strings (byte-level models) or token-id lists; included in the output. */
+  stop?: string | string[] | number[] | number[][];
+  /** Stops generation between tokens (finish_reason 'abort'). */
+  signal?: AbortSignal;
+  /** Called for every new token; return false to stop (finish_reason 'callback'). */
+  callback?: (step: GenerationStep) => boolean | void;
+  /** Record the attention weights of the latest token for one (layer, head) in each step. */
+  attention?: { layer?: number; head?: number };
+  /** Past max_seq_len: 'exact' re-encodes the last max_seq_len tokens every step (the seed, default); 'reencode' only every reencode_every tokens (faster, not the seed's function). */
+  context_mode?: 'exact' | 'reencode';
+  /** Tokens between re-encodes in 'reencode' mode (default max_seq_len / 2). */
+  reencode_every?: number;
+}
+
+/** Attention weights of the latest token: [global tokens | 2 * window_size local slots]. */
+export interface AttentionWeights {
+  probs: Float32Array;
+  /** Global slots: r per completed segment of segment_size positions. */
+  num_global: number;
+  /** Position of local slot 0 (negative positions are padding, weight 0). */
+  local_first_pos: number;
+  query_pos: number;
+  window_size: number;
+  segment_size: number | null;
+  r: number;
+  layer: number;
+  head: number;
+}
+
+/** One new token. `text` is the UTF-8 text it completes (byte-level models). */
+export interface GenerationStep {
+  token: number;
+  text: string;
+  index: number;
+  /** Tokens the logits were computed from. */
+  context_length: number;
+  /** Milliseconds spent computing this token. */
+  ms: number;
+  attention?: AttentionWeights;
+}
+
+export interface GenerateResult {
+  /** The new tokens only (as the seed). */
+  tokens: number[];
+  /** Their text, for byte-level models (num_tokens 256). */
+  text?: string;
+  finish_reason: 'length' | 'eos' | 'stop' | 'abort' | 'callback';
+  stats: { tokens_per_second: number; ms_per_token: number };
+}
+
 export declare class LongShortTransformer {
   private constructor();
   /** Loads safetensors weights from a URL, a path (Node), bytes, a Response or a Blob. */
@@ -129,6 +197,11 @@ export declare class LongShortTransformer {
   forward(tokens: TokensInput, options?: ForwardOptions): Logits;
   /** The weights as a safetensors file (seed names, config in __metadata__). */
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  /** The seed's generate() with the incremental cache; a list of prompts gives a list of results. */
+  generate(prompt: string | number[], options?: GenerateOptions): Promise<GenerateResult>;
+  generate(prompt: string[] | number[][], options?: GenerateOptions): Promise<GenerateResult[]>;
+  /** generate() as an async iterator of steps. */
+  stream(prompt: string | number[], options?: GenerateOptions): AsyncGenerator<GenerationStep>;
   /** Frees the model's memory and threads. Idempotent. */
   dispose(): void;
 }
@@ -150,6 +223,9 @@ export declare class LongShortTransformerWorker {
   readonly disposed: boolean;
   forward(tokens: TokensInput, options?: ForwardOptions): Promise<Logits>;
   save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
+  generate(prompt: string | number[], options?: GenerateOptions): Promise<GenerateResult>;
+  generate(prompt: string[] | number[][], options?: GenerateOptions): Promise<GenerateResult[]>;
+  stream(prompt: string | number[], options?: GenerateOptions): AsyncGenerator<GenerationStep>;
   dispose(): void;
 }
 

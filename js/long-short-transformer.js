@@ -4,6 +4,9 @@ import { flatten, writeMask, writeTokens } from './inputs.js';
 import { chooseVariant } from './runtime/choose-variant.js';
 import { instantiate, terminateWorkers } from './runtime/instantiate.js';
 import { readSource } from './runtime/read-source.js';
+import { normalizeGenerateOptions } from './generation/options.js';
+import { encodeText } from './generation/text.js';
+import { tokenLoop } from './generation/token-loop.js';
 
 const ENGINE_OPTIONS = ['threads', 'threaded', 'backend', 'wasmPaths'];
 const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback'];
@@ -227,6 +230,96 @@ export class LongShortTransformer {
       native.releaseOutputs();
       return bytes;
     });
+  }
+
+  /**
+   * The seed's `generate()` (AutoregressiveWrapper): samples `max_new_tokens`
+   * new tokens after `prompt` with the incremental cache. Strings need a
+   * byte-level model (num_tokens 256); a list of prompts generates each row
+   * independently (stream = row index) and resolves to a list of results.
+   * @param {string|number[]|string[]|number[][]} prompt
+   * @param {import('./index.js').GenerateOptions} [options]
+   * @returns {Promise<import('./index.js').GenerateResult|import('./index.js').GenerateResult[]>}
+   */
+  async generate(prompt, options = {}) {
+    this._check();
+    if (Array.isArray(prompt) && prompt.length > 0 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) {
+      const results = [];
+      for (let row = 0; row < prompt.length; row++) results.push(await this._generateOne(prompt[row], options, row));
+      return results;
+    }
+    return this._generateOne(prompt, options, 0);
+  }
+
+  /**
+   * The same generation as an async iterator of steps
+   * `{ token, text, index, context_length, ms, attention? }`.
+   * @param {string|number[]} prompt
+   * @param {import('./index.js').GenerateOptions} [options]
+   * @returns {AsyncGenerator<import('./index.js').GenerationStep>}
+   */
+  async *stream(prompt, options = {}) {
+    this._check();
+    const { ids, o } = this._prepareGeneration(prompt, options);
+    yield* this._steps(ids, o, 0, {});
+  }
+
+  /** @private */
+  async _generateOne(prompt, options, row) {
+    const { ids, o } = this._prepareGeneration(prompt, options);
+    const result = {};
+    const tokens = [];
+    let text = '';
+    const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+    for await (const step of this._steps(ids, o, row, result)) {
+      tokens.push(step.token);
+      text += step.text;
+      if (o.callback && o.callback(step) === false) {
+        result.finish_reason = 'callback';
+        break;
+      }
+    }
+    const seconds = ((typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0) / 1000;
+    const out = {
+      tokens,
+      finish_reason: result.finish_reason,
+      stats: { tokens_per_second: tokens.length / Math.max(seconds, 1e-9), ms_per_token: (seconds * 1000) / Math.max(tokens.length, 1) },
+    };
+    if (this._config.num_tokens === 256) out.text = text + (result.tail ?? '');
+    return out;
+  }
+
+  /** @private */
+  _prepareGeneration(prompt, options) {
+    const c = this._config;
+    const bytes = c.num_tokens === 256;
+    const encode = (s) => {
+      if (!bytes) throw new Error(`generate: text needs a byte-level model (num_tokens 256); this one has ${c.num_tokens}: pass token ids`);
+      return encodeText(s);
+    };
+    const o = normalizeGenerateOptions(options, c, encode);
+    let ids;
+    if (typeof prompt === 'string') ids = encode(prompt);
+    else if (Array.isArray(prompt) || ArrayBuffer.isView(prompt)) ids = Array.from(prompt);
+    else throw new Error(`generate: prompt must be a string or a list of token ids, got ${describe(prompt)}`);
+    if (ids.length === 0) throw new Error('generate: the prompt is empty (the seed needs at least one token)');
+    ids.forEach((t, i) => {
+      if (!Number.isInteger(t) || t < 0 || t >= c.num_tokens) {
+        throw new Error(`generate: prompt token ${describe(t)} at index ${i} is not an id in [0, ${c.num_tokens})`);
+      }
+    });
+    return { ids, o };
+  }
+
+  /** @private */
+  async *_steps(ids, o, row, result) {
+    const { Module, native } = this._state;
+    const steps = tokenLoop(Module, native, this._config, ids, o, row, result, () => this._check());
+    while (true) {
+      const next = await this._call(() => steps.next());
+      if (next.done) return;
+      yield next.value;
+    }
   }
 
   /** Frees the model, its WebAssembly memory and its threads. Idempotent. */

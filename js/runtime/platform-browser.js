@@ -52,8 +52,32 @@ export function fileLocation(url) {
   return url.href;
 }
 
-/** A module Worker running js/worker/model-worker.js (bundlers follow this pattern). */
+/** The page's import map maps "#platform" (the sources are served unbundled). */
+function importMapped(name) {
+  try {
+    return typeof document !== 'undefined' && typeof import.meta.resolve === 'function'
+      ? new URL(import.meta.resolve(name)) : null;
+  } catch {
+    return null;  // not mapped: a bundler resolved "#platform"
+  }
+}
+
+let relinkedWorker = null;
+
+/**
+ * A module Worker running js/worker/model-worker.js (bundlers follow this
+ * pattern). Module Workers do not see import maps: when the page serves the
+ * sources unbundled with an import map for "#platform", the worker runs a
+ * copy of its module graph re-linked to this file (module-graph-browser.js).
+ */
 export async function startModelWorker() {
+  const name = ['#', 'platform'].join('');  // not a literal: bundlers must not resolve it here
+  if (importMapped(name)) {
+    relinkedWorker ??= import('../worker/module-graph-browser.js')
+      .then((m) => m.relinkModuleGraph(new URL('../worker/model-worker.js', import.meta.url), name, new URL(import.meta.url)));
+    relinkedWorker.catch(() => { relinkedWorker = null; });
+    return new Worker(await relinkedWorker, { type: 'module' });
+  }
   return new Worker(new URL('../worker/model-worker.js', import.meta.url), { type: 'module' });
 }
 

@@ -146,6 +146,67 @@ export class LongShortTransformerWorker {
     return this._call('save', [options]);
   }
 
+  /**
+   * The seed's generate(), run in the Worker; `callback` receives each step
+   * on this thread as it is made, and `signal` aborts between tokens.
+   * @param {string|number[]|string[]|number[][]} prompt
+   * @param {import('../index.js').GenerateOptions} [options]
+   * @returns {Promise<import('../index.js').GenerateResult|import('../index.js').GenerateResult[]>}
+   */
+  async generate(prompt, options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`generate: options must be an object, got ${describe(options)}`);
+    const { callback, signal, ...rest } = options;
+    if (callback !== undefined && typeof callback !== 'function') throw new Error(`generate: callback must be a function, got ${describe(callback)}`);
+    this._check();
+    const id = this._nextId;  // the id _call() is about to use
+    const onAbort = () => { if (!this._disposed) this._worker.postMessage({ id: 0, method: 'abort', args: [id] }); };
+    if (signal?.aborted) rest.pre_aborted = true;
+    signal?.addEventListener?.('abort', onAbort, { once: true });
+    let stopped = false;
+    try {
+      return await this._call('generate', [prompt, rest], {
+        progress: (step) => {
+          if (stopped || !callback) return;
+          if (callback(step) === false) { stopped = true; this._worker.postMessage({ id: 0, method: 'stop', args: [id] }); }
+        },
+      });
+    } finally {
+      signal?.removeEventListener?.('abort', onAbort);
+    }
+  }
+
+  /**
+   * generate() as an async iterator of steps.
+   * @param {string|number[]} prompt
+   * @param {import('../index.js').GenerateOptions} [options]
+   * @returns {AsyncGenerator<import('../index.js').GenerationStep>}
+   */
+  async *stream(prompt, options = {}) {
+    const queue = [];
+    let wake = null, done = false, failure = null;
+    const ac = new AbortController();
+    const outer = options?.signal;
+    const forward = () => ac.abort();
+    outer?.addEventListener?.('abort', forward, { once: true });
+    const run = this.generate(prompt, {
+      ...options, signal: ac.signal,
+      callback: (step) => { queue.push(step); wake?.(); },
+    }).then(() => { done = true; wake?.(); }, (e) => { failure = e; done = true; wake?.(); });
+    try {
+      while (true) {
+        if (queue.length) { yield queue.shift(); continue; }
+        if (done) break;
+        await new Promise((r) => { wake = r; });
+        wake = null;
+      }
+      if (failure) throw failure;
+    } finally {
+      if (!done) ac.abort();  // the consumer stopped early
+      outer?.removeEventListener?.('abort', forward);
+      await run;
+    }
+  }
+
   /** Frees the model and stops its Worker. Idempotent. */
   dispose() {
     if (this._disposed) return;

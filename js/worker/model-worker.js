@@ -12,7 +12,35 @@ function describeModel(m) {
   return { config: m.config, numParameters: m.numParameters, runtime: m.runtime };
 }
 
+/** AbortControllers of the generations running here, by call id. */
+const running = new Map();
+
 const methods = {
+  async generate(id, prompt, options) {
+    const ac = new AbortController();
+    running.set(id, ac);
+    const { pre_aborted, ...rest } = options;
+    if (pre_aborted) ac.abort();
+    try {
+      return await model.generate(prompt, {
+        ...rest, signal: ac.signal,
+        callback: (step) => {
+          const transfer = step.attention ? [step.attention.probs.buffer] : [];
+          port.postMessage({ id, progress: step }, transfer);
+          return !ac.stopped;
+        },
+      });
+    } finally {
+      running.delete(id);
+    }
+  },
+  abort(id, target) {
+    running.get(target)?.abort();
+  },
+  stop(id, target) {
+    const ac = running.get(target);
+    if (ac) ac.stopped = true;
+  },
   async load(id, source, options) {
     const progress_callback = options.progress ? (info) => port.postMessage({ id, progress: info }) : undefined;
     const { progress, ...rest } = options;
@@ -39,6 +67,7 @@ const methods = {
 
 port.onmessage = async ({ data: { id, method, args } }) => {
   try {
+    if (method === 'abort' || method === 'stop') { methods[method](id, ...args); return; }
     if (method !== 'load' && method !== 'create' && !model) throw new Error('model was disposed');
     const r = await methods[method](id, ...args);
     if (r && typeof r === 'object' && 'transfer' in r) port.postMessage({ id, result: r.value }, r.transfer);

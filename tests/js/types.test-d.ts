@@ -71,3 +71,18 @@ async function main(): Promise<void> {
   m2.dispose();
 }
 void main;
+
+// Generation types.
+async function generationTypes(m: LongShortTransformer) {
+  const r = await m.generate('ROMEO:', { max_new_tokens: 10, temperature: 0.8, filter_thres: 0.9, seed: 1, stop: '\n\n' });
+  const finish: 'length' | 'eos' | 'stop' | 'abort' | 'callback' = r.finish_reason;
+  const text: string | undefined = r.text;
+  const many = await m.generate([[1, 2], [3]], { do_sample: false });
+  const n: number = many[0].tokens.length;
+  for await (const step of m.stream([1, 2, 3], { attention: { layer: 0, head: 1 } })) {
+    const p: Float32Array | undefined = step.attention?.probs;
+    const t: number = step.token;
+  }
+  // @ts-expect-error context_mode takes 'exact' | 'reencode'
+  await m.generate('x', { context_mode: 'fast' });
+}

@@ -40,3 +40,30 @@ test('golden case through the Worker, both builds; errors; save; dispose', async
   c.dispose();
   local.dispose();
 });
+
+test('generation in the Worker: same tokens as in-thread, streamed steps, abort', async () => {
+  const opts = { ...SMALL, num_tokens: 256, seed: 3, threaded: false };
+  const w = await LongShortTransformerWorker.create(opts);
+  const local = await LongShortTransformer.create(opts);
+  try {
+    const want = await local.generate('Hello', { max_new_tokens: 40, seed: 9 });
+    const steps = [];
+    const got = await w.generate('Hello', { max_new_tokens: 40, seed: 9, callback: (s) => steps.push(s) });
+    assert.deepEqual(got.tokens, want.tokens);
+    assert.equal(got.text, want.text);
+    assert.deepEqual(steps.map((s) => s.token), want.tokens);
+    const streamed = [];
+    for await (const s of w.stream('Hello', { max_new_tokens: 10, seed: 9, attention: { layer: 0, head: 1 } })) streamed.push(s);
+    assert.deepEqual(streamed.map((s) => s.token), want.tokens.slice(0, 10));
+    assert.ok(streamed.at(-1).attention.probs instanceof Float32Array);
+    const ac = new AbortController();
+    const r = await w.generate('Hello', { max_new_tokens: 1000, signal: ac.signal, callback: (s) => { if (s.index === 4) ac.abort(); } });
+    assert.equal(r.finish_reason, 'abort');
+    assert.ok(r.tokens.length < 1000);
+    await assert.rejects(w.generate('Hello', { top_p: 3 }), /top_p must be in/);
+    assert.equal((await w.generate([1, 2], { max_new_tokens: 3 })).tokens.length, 3);
+  } finally {
+    w.dispose();
+    local.dispose();
+  }
+});
