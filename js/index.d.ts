@@ -262,3 +262,6 @@ export declare class SafetensorsFile {
 
 /** The seed's kwarg names. */
 export declare const CONFIG_KEYS: readonly string[];
+
+/** URL of the bundled byte-level model (tinyshakespeare; see MODEL.md): pass it to load(). */
+export declare const bundledModelUrl: URL;

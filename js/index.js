@@ -4,3 +4,4 @@ export { LongShortTransformer } from './long-short-transformer.js';
 export { SafetensorsFile, readSafetensorsHeader } from './safetensors.js';
 export { CONFIG_KEYS } from './config.js';
 export { LongShortTransformerWorker } from './worker/long-short-transformer-worker.js';
+export { bundledModelUrl } from './bundled-model.js';

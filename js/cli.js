@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// The package's command line (npx long-short-transformer ...):
+//   generate [--model FILE] [--prompt TEXT] [--max-new-tokens N] [--temperature T]
+//            [--filter-thres F | --top-k K] [--top-p P] [--greedy] [--seed N] [--threads N]
+//   eval     [--model FILE] --data TEXTFILE [--seq N] [--max-bytes N]
+// Without --model it uses the bundled tinyshakespeare model.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+import { LongShortTransformer } from './index.js';
+import { bundledModelUrl } from './bundled-model.js';
+
+const USAGE = `usage: long-short-transformer <command> [options]
+  generate  [--model FILE] [--prompt TEXT] [--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K]
+            [--top-p P] [--greedy] [--seed 0] [--threads N] [--reencode]
+            sample text (the seed's generate), streamed to stdout
+  eval      [--model FILE] --data FILE [--seq max_seq_len] [--max-bytes N]
+            loss of a byte-level model on a text file: nats and bits per byte
+Without --model, the bundled tinyshakespeare model is used.`;
+
+const OPTIONS = {
+  model: { type: 'string' }, prompt: { type: 'string' }, 'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' }, 'filter-thres': { type: 'string' }, 'top-k': { type: 'string' },
+  'top-p': { type: 'string' }, greedy: { type: 'boolean' }, seed: { type: 'string' }, threads: { type: 'string' },
+  reencode: { type: 'boolean' }, data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+function number(values, name, fallback) {
+  if (values[name] === undefined) return fallback;
+  const x = Number(values[name]);
+  if (!Number.isFinite(x)) throw new Error(`--${name} expects a number, got '${values[name]}'`);
+  return x;
+}
+
+async function loadModel(values) {
+  const source = values.model ?? fileURLToPath(bundledModelUrl);
+  const threads = number(values, 'threads', undefined);
+  return LongShortTransformer.load(source, threads === undefined ? {} : { threads });
+}
+
+async function generate(values) {
+  const model = await loadModel(values);
+  try {
+    const opts = {
+      max_new_tokens: number(values, 'max-new-tokens', 256),
+      temperature: number(values, 'temperature', 1.0),
+      seed: number(values, 'seed', 0),
+      do_sample: !values.greedy,
+    };
+    if (values['filter-thres'] !== undefined) opts.filter_thres = number(values, 'filter-thres');
+    else if (values['top-k'] !== undefined) opts.top_k = number(values, 'top-k');
+    if (values['top-p'] !== undefined) opts.top_p = number(values, 'top-p');
+    if (values.reencode) opts.context_mode = 'reencode';
+    const bytes = model.config.num_tokens === 256;
+    const prompt = values.prompt ?? '\n';
+    if (bytes) process.stdout.write(prompt);
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    const r = await model.generate(bytes ? prompt : prompt.split(',').map(Number), {
+      ...opts, signal: ac.signal,
+      callback: (s) => { process.stdout.write(bytes ? s.text : `${s.token} `); },
+    });
+    process.stdout.write('\n');
+    process.stderr.write(`${r.tokens.length} tokens, ${r.stats.tokens_per_second.toFixed(1)} tokens/s ` +
+      `(${model.runtime.variant}, ${model.runtime.threads} thread(s)), finish: ${r.finish_reason}\n`);
+  } finally {
+    model.dispose();
+  }
+}
+
+// Mean cross-entropy of next-byte prediction over non-overlapping windows of
+// `seq` + 1 bytes (the seed's AutoregressiveWrapper loss).
+async function evaluate(values) {
+  if (!values.data) throw new Error('eval needs --data FILE');
+  const model = await loadModel(values);
+  try {
+    const c = model.config;
+    if (c.num_tokens !== 256) throw new Error(`eval reads bytes: the model must be byte-level (num_tokens 256), not ${c.num_tokens}`);
+    let data = new Uint8Array(readFileSync(values.data));
+    const maxBytes = number(values, 'max-bytes', Infinity);
+    if (data.length > maxBytes) data = data.subarray(0, maxBytes);
+    const seq = number(values, 'seq', c.max_seq_len);
+    let nll = 0, count = 0;
+    const t0 = Date.now();
+    for (let start = 0; start + 1 < data.length; start += seq) {
+      const x = data.subarray(start, Math.min(start + seq + 1, data.length));
+      const n = x.length - 1;
+      const { data: logits } = model.forward(Array.from(x.subarray(0, n)));
+      for (let t = 0; t < n; t++) {
+        const row = logits.subarray(t * 256, (t + 1) * 256);
+        let m = -Infinity;
+        for (let v = 0; v < 256; v++) m = Math.max(m, row[v]);
+        let z = 0;
+        for (let v = 0; v < 256; v++) z += Math.exp(row[v] - m);
+        nll += Math.log(z) + m - row[x[t + 1]];
+      }
+      count += n;
+      process.stderr.write(`\r${count} / ${data.length - 1} bytes`);
+    }
+    const nats = nll / count;
+    process.stderr.write(`\r${count} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    console.log(`loss ${nats.toFixed(4)} nats/byte, ${(nats / Math.LN2).toFixed(4)} bits/byte (${count} bytes, windows of ${seq})`);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
+  if (command === 'generate') await generate(values);
+  else if (command === 'eval') await evaluate(values);
+  else throw new Error(`unknown command '${command}'\n${USAGE}`);
+  return 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => {
+  process.stderr.write(`long-short-transformer: error: ${e.message}\n`);
+  process.exitCode = 1;
+});
