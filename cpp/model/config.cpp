@@ -41,6 +41,13 @@ void Config::validate() const {
   LST_CHECK(int64_t(heads) * dim_head <= (1 << 20), "config: heads*dim_head too large");
   LST_CHECK(int64_t(dim) * ff_mult <= (1 << 22), "config: dim*ff_mult too large");
   LST_CHECK(num_tokens <= (1 << 24), "config: num_tokens too large (", num_tokens, ")");
+  // Every weight matrix must be indexable with 31 bits (wasm32 has a 32-bit
+  // size_t): num_tokens x dim, inner x dim and hidden x dim.
+  const int64_t kMaxElements = int64_t(1) << 31;
+  LST_CHECK(int64_t(num_tokens) * dim < kMaxElements, "config: num_tokens x dim = ",
+            int64_t(num_tokens) * dim, " weights in one matrix, more than 2^31");
+  LST_CHECK(int64_t(inner()) * dim < kMaxElements, "config: heads x dim_head x dim too large");
+  LST_CHECK(int64_t(ff_hidden()) * dim < kMaxElements, "config: dim x ff_mult x dim too large");
 }
 
 namespace {

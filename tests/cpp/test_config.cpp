@@ -45,4 +45,6 @@ TEST_CASE("config errors name the field", "[config]") {
   REQUIRE_THROWS_WITH(Config::from_json("{not json"), Contains("invalid JSON"));
   REQUIRE_THROWS_WITH(Config::from_json("[1, 2]"), Contains("JSON object"));
   REQUIRE_THROWS_AS(Config::from_json(with(R"(, "segment_size": 0)")), lst::Error);
+  REQUIRE_THROWS_WITH(Config::from_json(R"({"num_tokens": 16777216, "dim": 1024, "depth": 1, "max_seq_len": 8})"),
+                      Contains("more than 2^31"));
 }
