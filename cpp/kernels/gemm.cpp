@@ -81,20 +81,20 @@ using gemm_detail::tile;
 constexpr size_t kKC = 256;       // K block of gemm_nn / gemm_tn
 constexpr size_t kMC = 16 * kMR;  // row block of gemm_nn / gemm_tn
 
-template <int NRV>
+// tile<mr, 1, NRV> for a run-time row count mr in [1, kMR]; init is C or null.
+template <int NRV, int MR = kMR>
 void strided_tile(int mr, size_t kc, const float* a, size_t a_rs, size_t a_ks, const float* b,
                   size_t ldb, const float* init, float* c, size_t ldc) {
-  switch (mr) {
-    case 6: tile<6, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    case 5: tile<5, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    case 4: tile<4, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    case 3: tile<3, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    case 2: tile<2, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    case 1: tile<1, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc); break;
-    default: LST_FAIL("gemm: bad tile height ", mr);
+  if constexpr (MR >= 1) {
+    if (mr == MR) {
+      tile<MR, 1, NRV>(kc, a, a_rs, a_ks, b, ldb, 0, init, ldc, c, ldc);
+    } else {
+      strided_tile<NRV, MR - 1>(mr, kc, a, a_rs, a_ks, b, ldb, init, c, ldc);
+    }
+  } else {
+    LST_FAIL("gemm: bad tile height ", mr);
   }
 }
-static_assert(kMR <= 6, "strided_tile dispatches up to 6 rows");
 
 void zero_c(size_t M, size_t N, float* C, size_t ldc) {
   for (size_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);

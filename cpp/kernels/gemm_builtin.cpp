@@ -9,8 +9,9 @@
 // M >= kMR: Goto-style loops  K block (kKC) -> row block (kMC) -> panel ->
 //   kMR-row tile, the micro-kernel gemm_f32_{kMR}x{kNR} keeping
 //   kMR x kNRV accumulators in registers; later K blocks accumulate into y.
-// M <  kMR: GEMV path, each step streams P panels (P*kNRV*M >= 8 independent
-//   accumulator chains) and one broadcast per row; the whole K at once.
+// M <  kMR: GEMV path, each step streams P panels (M*P*kNRV independent
+//   accumulator chains: 8 at M=1 with AVX2, 6 with SIMD128, see kGemvPanels)
+//   and one broadcast per row; the whole K at once.
 // Threads split the panels (or the row tiles when there are few panels);
 // small problems run inline.
 #include "kernels/gemm_builtin.h"
@@ -40,28 +41,46 @@ using gemm_detail::tile;
 constexpr size_t kKC = 4096 / kNR;
 // Row block: kMC x kKC floats of x (96 KB natively) stay in L2 across panels.
 constexpr size_t kMC = 16 * kMR;
-// Below this many multiply-adds a call runs on the calling thread only.
-constexpr double kParallelMacs = 1 << 17;
+// Below this many multiply-adds a call runs on the calling thread only (waking
+// the pool costs tens of microseconds; 2^19 MACs take ~10 us natively, ~20 us in wasm).
+constexpr double kParallelMacs = 1 << 19;
 
 // ---------------------------------------------------------------- named kernels
+// Panels per GEMV step at M == 1: kGemvPanels * kNRV independent accumulator
+// chains. 8 with AVX2. On 128-bit targets 6: V8 (x64) hoists all of a step's
+// loads, so 8 chains need 8 accumulators + 8 loads + broadcast + temp > 15
+// xmm registers and spill an accumulator through the stack, which puts a
+// store-forward on the chain (measured in Node 20: 8 chains ~56% of peak,
+// 6 chains ~78%). With mul and add separate (no FMA in SIMD128) a chain's
+// latency is one f32x4.add, so 6 chains still cover 2 adds/cycle x 3 cycles.
 #if LST_SIMD_AVX2
 #define LST_GEMM_UKERNEL gemm_f32_6x16_avx2
 #define LST_GEMV_UKERNEL gemv_f32_1x64_avx2
+constexpr int kGemvPanels = 4;
 #elif LST_SIMD_WASM
-#define LST_GEMM_UKERNEL gemm_f32_6x8_simd128
-#define LST_GEMV_UKERNEL gemv_f32_1x32_simd128
+#define LST_GEMM_UKERNEL gemm_f32_4x8_simd128
+#define LST_GEMV_UKERNEL gemv_f32_1x24_simd128
+constexpr int kGemvPanels = 3;
 #elif LST_SIMD_SSE2
-#define LST_GEMM_UKERNEL gemm_f32_6x8_sse2
-#define LST_GEMV_UKERNEL gemv_f32_1x32_sse2
+#define LST_GEMM_UKERNEL gemm_f32_4x8_sse2
+#define LST_GEMV_UKERNEL gemv_f32_1x24_sse2
+constexpr int kGemvPanels = 3;
 #else
-#define LST_GEMM_UKERNEL gemm_f32_6x2_scalar
-#define LST_GEMV_UKERNEL gemv_f32_1x8_scalar
+#define LST_GEMM_UKERNEL gemm_f32_4x2_scalar
+#define LST_GEMV_UKERNEL gemv_f32_1x6_scalar
+constexpr int kGemvPanels = 3;
 #endif
 #define LST_STR2(x) #x
 #define LST_STR(x) LST_STR2(x)
+static_assert(kGemvPanels * kNR == (kL == 8 ? 64 : kL == 4 ? 24 : 6) &&
+                  kMR * 1 == (kL == 8 ? 6 : 4),
+              "kernel names must match the tiling");
 
-constexpr int kGemvPanels = 4;  // panels per GEMV step at M == 1
-static_assert(kMR == 6 && kNRV * kGemvPanels * 1 >= 8, "kernel names assume this tiling");
+// Panels per step for the small-M path (M < kMR rows): keep M * P * kNRV
+// accumulators + P * kNRV loads within the register file.
+constexpr int small_m_panels(int m) {
+  return m == 1 ? kGemvPanels : (m == 2 || (m == 3 && kL == 8)) ? 2 : 1;
+}
 
 // x tile (kMR rows, row stride lda, K contiguous) times one packed panel slice.
 void LST_GEMM_UKERNEL(size_t kc, const float* a, size_t lda, const float* panel,
@@ -105,21 +124,22 @@ inline void packed_tile(size_t kc, const float* a, size_t lda, const float* pane
   for (int r = 0; r < MR; ++r) std::memcpy(c + r * ldc, tmp + r * kCols, ncols * sizeof(float));
 }
 
-template <int P>
+// packed_tile for a run-time row count mr in [1, kMR].
+template <int P, int MR = kMR>
 inline void packed_tile_rows(int mr, size_t kc, const float* a, size_t lda, const float* panels,
                              size_t panel_stride, bool first, const float* bias, float* c,
                              size_t ldc, size_t ncols) {
-  switch (mr) {
-    case 6: packed_tile<6, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    case 5: packed_tile<5, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    case 4: packed_tile<4, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    case 3: packed_tile<3, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    case 2: packed_tile<2, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    case 1: packed_tile<1, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols); break;
-    default: LST_FAIL("gemm: bad tile height ", mr);
+  if constexpr (MR >= 1) {
+    if (mr == MR) {
+      packed_tile<MR, P>(kc, a, lda, panels, panel_stride, first, bias, c, ldc, ncols);
+    } else {
+      packed_tile_rows<P, MR - 1>(mr, kc, a, lda, panels, panel_stride, first, bias, c, ldc,
+                                  ncols);
+    }
+  } else {
+    LST_FAIL("gemm: bad tile height ", mr);
   }
 }
-static_assert(kMR <= 6, "packed_tile_rows dispatches up to 6 rows");
 
 struct AlignedDelete {
   void operator()(float* p) const { ::operator delete(p, std::align_val_t(64)); }
@@ -237,15 +257,16 @@ class BuiltinLinear final : public Linear {
     parallel(threads, groups, [&](size_t g0, size_t g1) { gemv_groups<MR, P>(x, g0, g1, y); });
   }
 
+  template <int MR = 1>
   void run_small(const float* x, size_t M, float* y, int threads) {
-    static_assert(kMR == 6, "run_small covers M = 1..5");
-    switch (M) {
-      case 1: run_gemv<1, kGemvPanels>(x, y, threads); break;
-      case 2: run_gemv<2, 2>(x, y, threads); break;
-      case 3: run_gemv<3, 2>(x, y, threads); break;
-      case 4: run_gemv<4, 1>(x, y, threads); break;
-      case 5: run_gemv<5, 1>(x, y, threads); break;
-      default: LST_FAIL("gemm: run_small with M=", M);
+    if constexpr (MR < kMR) {
+      if (M == MR) {
+        run_gemv<MR, small_m_panels(MR)>(x, y, threads);
+      } else {
+        run_small<MR + 1>(x, M, y, threads);
+      }
+    } else {
+      LST_FAIL("gemm: small-M path with M=", M);
     }
   }
 

@@ -12,7 +12,16 @@ namespace lst::gemm_detail {
 constexpr int kL = simd::kLanes;
 constexpr int kNRV = 2;         // vectors across one panel
 constexpr int kNR = kNRV * kL;  // panel width: 16 (AVX2), 8 (SIMD128/SSE2)
-constexpr int kMR = 6;          // rows of the main GEMM tile: 6 x kNRV accumulators
+// Rows of the main GEMM tile (kMR x kNRV accumulators). 128-bit targets get
+// 4: V8 on x64 allocates 15 xmm registers and hoists a step's loads, so
+// 8 accumulators + 2 panel vectors + 4 broadcasts + 1 temp is the most that
+// does not spill (measured in Node 20: 4x8 ~95% of peak, 6x8 and 5x8 ~55%).
+// AVX2 (16 ymm, 32 with AVX-512VL) takes 6x16, 12 accumulators.
+#if LST_SIMD_AVX2
+constexpr int kMR = 6;
+#else
+constexpr int kMR = 4;
+#endif
 
 // C tile of MR rows x P column blocks of NRV vectors:
 //   C(r, q) = init(r, q) + sum_k A(r, k) * B_p(k, q - p*NRV*L),  p = q / (NRV*L)
