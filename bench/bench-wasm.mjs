@@ -93,7 +93,7 @@ if (!flag('--no-native')) {
     ['build/bench_forward', ['--runs', String(runs), '--n', String(n)]],
     ['build/bench_gemm', quick ? ['--quick'] : []],
     // A wasm build of the GEMM bench, if the build provides one (run by node).
-    ['build-wasm-st/bench_gemm.js', quick ? ['--quick'] : []],
+    ['build-wasm-st/bench_gemm.cjs', quick ? ['--quick'] : []],
   ];
   for (const [bin, argv] of hooks) {
     const path = join(ROOT, bin);
@@ -102,7 +102,7 @@ if (!flag('--no-native')) {
       continue;
     }
     console.log(`\n# ${bin} ${argv.join(' ')}`);
-    const [cmd, cmdArgs] = bin.endsWith('.js') ? [process.execPath, [path, ...argv]] : [path, argv];
+    const [cmd, cmdArgs] = bin.endsWith('.cjs') ? [process.execPath, ['--no-experimental-fetch', path, ...argv]] : [path, argv];
     const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', cwd: ROOT });
     if (r.status !== 0) {
       console.error(`${bin} exited with ${r.status ?? r.signal}`);
