@@ -80,12 +80,18 @@ class XnnpackLinear final : public Linear {
   void run(const float* x, size_t M, float* y) override {
     if (M == 0) return;
     LST_CHECK(x != nullptr && y != nullptr, "Linear::run: null x or y (M=", M, ")");
-    LST_XNN_CHECK(xnn_setup_fully_connected_nc_f32(op_, M, x, y, threads_->tp), " (M=", M,
+    // Decode-sized problems (GEMV) run inline: pthreadpool's spin-then-sleep
+    // workers collapse them (0.3 GFLOPS at M=1, 2 threads) when the other
+    // core is busy, and one core already streams the weights near bandwidth.
+    const double macs = double(M) * double(in_) * double(out_);
+    pthreadpool_t tp = macs < kInlineMacs ? nullptr : threads_->tp;
+    LST_XNN_CHECK(xnn_setup_fully_connected_nc_f32(op_, M, x, y, tp), " (M=", M,
                   " in=", in_, " out=", out_, ")");
-    LST_XNN_CHECK(xnn_run_operator(op_, threads_->tp), " (M=", M, " in=", in_, " out=", out_, ")");
+    LST_XNN_CHECK(xnn_run_operator(op_, tp), " (M=", M, " in=", in_, " out=", out_, ")");
   }
 
  private:
+  static constexpr double kInlineMacs = 1 << 21;
   std::shared_ptr<XnnThreads> threads_;
   xnn_operator_t op_ = nullptr;
 };
