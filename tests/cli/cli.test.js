@@ -66,3 +66,34 @@ test('lst with an unknown command prints usage and exits 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown command/);
 });
+
+test('lst eval takes the config from a config.json beside a file without metadata', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lst-cfg-'));
+  const src = new SafetensorsFile(new Uint8Array(readFileSync(fixture('v4_c_pad'))));
+  // Rewrite the file without __metadata__ (as safetensors.torch.save_file does by default).
+  const header = {};
+  const parts = [];
+  let offset = 0;
+  for (const name of src.names) {
+    const t = src.tensors.get(name);
+    const bytes = src.bytes.subarray(t.begin, t.end);
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    parts.push(bytes);
+    offset += bytes.length;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const path = join(dir, 'model.safetensors');
+  writeFileSync(path, Buffer.concat([len, json, ...parts]));
+  const out = join(dir, 'out.safetensors');
+  expectError(['eval', path, '--out', out], /no __metadata__ 'config' and there is no config\.json/);
+  writeFileSync(join(dir, 'config.json'), src.metadata.config);
+  const r = run('eval', path, '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const got = new SafetensorsFile(new Uint8Array(readFileSync(out))).get('output.logits');
+  const want = src.get('output.logits');
+  let err = 0;
+  for (let i = 0; i < want.data.length; i++) err = Math.max(err, Math.abs(got.data[i] - want.data[i]));
+  assert.ok(err <= 5e-5, `max abs error ${err}`);
+});
