@@ -5,13 +5,18 @@
 // the native figures when their binaries exist (build/bench_forward,
 // build/bench_gemm: `npm run build:native`).
 //
+// Then training tokens/s (the bundled and the seed's train.py configs, both
+// builds, and build/bench_train natively).
+//
 //   node bench/bench-wasm.mjs [--quick] [--runs N] [--n N] [--config A|B] [--no-native]
+//                             [--no-train] [--train-config bundled|seed] [--train-steps N]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { LongShortTransformer } from '../js/index.js';
+import { benchTraining } from './bench-wasm-train.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -85,6 +90,13 @@ for (const [key, config] of Object.entries(CONFIGS)) {
 }
 console.log(`# A: ${JSON.stringify(CONFIGS.A)}`);
 console.log(`# B: ${JSON.stringify(CONFIGS.B)}`);
+
+// Training throughput: the JS Trainer in both builds, then build/bench_train
+// (bench/bench-wasm-train.mjs; --no-train skips it, --train-config picks one).
+if (!flag('--no-train')) {
+  await benchTraining({ quick, steps: Number(value('--train-steps', 3)), only: value('--train-config', null),
+    native: !flag('--no-native') });
+}
 
 // Native figures and the GEMM table, when built.
 if (!flag('--no-native')) {

@@ -265,3 +265,192 @@ export declare const CONFIG_KEYS: readonly string[];
 
 /** URL of the bundled byte-level model (tinyshakespeare; see MODEL.md): pass it to load(). */
 export declare const bundledModelUrl: URL;
+
+// ------------------------------------------------------------------ training
+
+/** Options of Trainer.create(): the model, the data and the seed's train.py options (snake_case). */
+export interface TrainerOptions extends EngineOptions {
+  /** The seed's kwargs of a fresh model (with init: overrides the file's config). */
+  config?: LongShortTransformerConfig;
+  /** Initial weights: safetensors bytes, a path (Node) or URL, or a LongShortTransformer (fine-tuning). Default: the seed's init from `seed`. */
+  init?: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer;
+  /** Training bytes: a Uint8Array, text (a string, UTF-8 encoded), a URL / file: URL, or { path } (Node); gzip bytes are inflated. */
+  data: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | { path: string };
+  /** The last fraction of the data held out for validation (default 0.1). */
+  valid_fraction?: number;
+  /** 'seed': the seed's train.py (its model when no config/init, seq 1024); its optimiser settings are the defaults anyway. */
+  preset?: 'seed';
+  /** Sequences per micro-batch (default 4). */
+  batch?: number;
+  /** Micro-batches per optimiser step; gradients sum, as the seed (default 4). */
+  accum?: number;
+  /** Tokens per sequence (default min(1024, max_seq_len); 1024 with preset 'seed'). */
+  seq?: number;
+  /** Total optimiser steps: the cosine schedule's length and run()'s default (default 1000). */
+  steps?: number;
+  /** Learning rate (default 3e-4). */
+  lr?: number;
+  /** Adam betas (default [0.9, 0.999]). */
+  betas?: [number, number];
+  /** Adam eps (default 1e-8). */
+  eps?: number;
+  /** AdamW decoupled weight decay (default 0: the seed's Adam). */
+  weight_decay?: number;
+  /** Global gradient-norm clip (default 0.5; <= 0: none). */
+  clip?: number;
+  /** Linear warmup steps (default 0). */
+  warmup?: number;
+  /** Cosine decay to lr * min_lr_ratio at `steps` (default false). */
+  cosine?: boolean;
+  min_lr_ratio?: number;
+  /** Batches of fixed validation windows per validate() (default 4). */
+  valid_batches?: number;
+  /** Validation bytes that prime a default sample (default 128). */
+  sample_prime?: number;
+  /** Seed of the init, the window sampler and the samples (default 0). */
+  seed?: number;
+}
+
+export interface TrainerStep {
+  /** Optimiser steps done. */
+  step: number;
+  /** Mean micro-batch loss, nats per byte. */
+  loss: number;
+  lr: number;
+  /** Gradient norm before clipping. */
+  grad_norm: number;
+}
+
+export interface TrainerEvent {
+  kind: 'step' | 'valid' | 'sample';
+  step: number;
+  /** Total steps (the schedule's, or where this run ends if later). */
+  steps: number;
+  /** 'step': training loss; 'valid': validation loss (nats per byte). */
+  loss: number;
+  /** 'valid': bits per byte. */
+  bits?: number;
+  lr: number;
+  grad_norm: number;
+  /** Training tokens per second of step time in this run. */
+  tokens_per_second: number;
+  eta_seconds: number;
+  elapsed_seconds: number;
+  /** 'sample': prime and continuation. */
+  text?: string;
+  /** 'sample': the prime alone. */
+  prime?: string;
+}
+
+export interface TrainerRunOptions {
+  /** Steps to run now (default: until the `steps` given to create()). */
+  steps?: number;
+  /** Validate every N steps and after the last (default 100; 0: never). */
+  valid_every?: number;
+  /** Sample every N steps (default 0: never). */
+  sample_every?: number;
+  /** Bytes per sample (default 512). */
+  sample_len?: number;
+  /** Called after every step, validation and sample; return false to stop. */
+  progress_callback?: (event: TrainerEvent) => boolean | void;
+  /** Stops between steps (finish_reason 'abort'). */
+  signal?: AbortSignal;
+}
+
+export interface TrainerRunResult {
+  steps_done: number;
+  steps_run: number;
+  finish_reason: 'steps' | 'abort' | 'callback';
+  /** The last training loss. */
+  loss: number;
+  /** The last validation, if any. */
+  valid: { nats: number; bits: number } | null;
+  seconds: number;
+  tokens_per_second: number;
+}
+
+/** Named tensors over one flat Float32Array in state_dict order (trainable tensors only). */
+export interface FlatTensors {
+  tensors: { name: string; shape: number[]; offset: number; numel: number }[];
+  data: Float32Array;
+  get(name: string): Float32Array;
+}
+
+export interface GradientsOptions extends EngineOptions {
+  /** (b, n+1) mask, true = real token. */
+  mask?: MaskInput | null;
+  /** Shape of flat tokens: [b, n+1]. */
+  dims?: readonly number[];
+  /** The seed's kwargs (overrides the file's; required when init is null). */
+  config?: LongShortTransformerConfig;
+  /** Seed of the init when init is null. */
+  seed?: number;
+}
+
+export interface GradientsResult {
+  /** The AutoregressiveWrapper loss (mean cross-entropy, nats). */
+  loss: number;
+  gradients: FlatTensors;
+  config: ResolvedConfig;
+}
+
+export interface TrainStepsOptions extends EngineOptions {
+  /** (b, n+1) mask used by every micro-batch. */
+  mask?: MaskInput | null;
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weight_decay?: number;
+  clip?: number;
+  config?: LongShortTransformerConfig;
+  seed?: number;
+}
+
+export interface TrainStepsResult {
+  /** Each micro-batch's loss before its step's update, [steps * accum]. */
+  losses: Float64Array;
+  grad_norms: Float64Array;
+  /** The weights after the last step. */
+  weights: FlatTensors;
+  /** The same as a safetensors file. */
+  file: Uint8Array;
+  config: ResolvedConfig;
+}
+
+type InitSource = string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer;
+
+/** The seed's train.py loop in WebAssembly (the same code as `lst train`). */
+export declare class Trainer {
+  private constructor();
+  static create(options: TrainerOptions): Promise<Trainer>;
+  /** The AutoregressiveWrapper loss and every parameter's gradient on tokens (b, n+1). */
+  static gradients(init: InitSource | null, tokens: TokensInput, options?: GradientsOptions): Promise<GradientsResult>;
+  /** train.py on given micro-batches [steps, accum, b, n+1]. */
+  static trainSteps(
+    init: InitSource | null,
+    batches: { data: ArrayLike<number | bigint>; dims: readonly number[] },
+    options?: TrainStepsOptions,
+  ): Promise<TrainStepsResult>;
+  readonly config: ResolvedConfig;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly runtime: RuntimeInfo;
+  readonly stepsDone: number;
+  readonly sizes: { train_bytes: number; valid_bytes: number; step_memory_bytes: number; parameters: number };
+  readonly disposed: boolean;
+  /** One optimiser step (synchronous). */
+  step(): TrainerStep;
+  /** Loss over the fixed validation windows. */
+  validate(): { nats: number; bits: number };
+  /** The prime followed by len sampled bytes as text (the seed's top-k 0.9 rule). */
+  sample(len?: number, prime?: string | Uint8Array): string;
+  /** Steps with progress events, yielding to the event loop between steps. */
+  run(options?: TrainerRunOptions): Promise<TrainerRunResult>;
+  /** The weights as safetensors (seed names, config in __metadata__). */
+  save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  /** The trained weights as a LongShortTransformer. */
+  toModel(options?: EngineOptions): Promise<LongShortTransformer>;
+  dispose(): void;
+}
+
+/** The seed's train.py model kwargs. */
+export declare const SEED_TRAIN_CONFIG: Readonly<LongShortTransformerConfig>;

@@ -14,6 +14,7 @@
 
 #include "bindings/wasm_generator.h"
 #include "bindings/wasm_model.h"
+#include "bindings/wasm_trainer.h"
 
 EMSCRIPTEN_BINDINGS(long_short_transformer) {
   using namespace emscripten;
@@ -61,6 +62,55 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
       .function("probeQueryPos", &WasmGenerator::probeQueryPos)
       .function("release", &WasmGenerator::release)
       .function("error", &WasmGenerator::error);
+  using lst::wasm::WasmTrainer;
+  class_<WasmTrainer>("WasmTrainer")
+      .constructor<>()
+      .function("create", &WasmTrainer::create)
+      .function("step", &WasmTrainer::step)
+      .function("loss", &WasmTrainer::loss)
+      .function("lr", &WasmTrainer::lr)
+      .function("gradNorm", &WasmTrainer::gradNorm)
+      .function("stepsDone", &WasmTrainer::stepsDone)
+      .function("totalSteps", &WasmTrainer::totalSteps)
+      .function("tokensPerStep", &WasmTrainer::tokensPerStep)
+      .function("validate", &WasmTrainer::validate)
+      .function("validLoss", &WasmTrainer::validLoss)
+      .function("primeBuffer", &WasmTrainer::primeBuffer)
+      .function("sample", &WasmTrainer::sample)
+      .function("sampled", &WasmTrainer::sampled)
+      .function("sampledPrimeLength", &WasmTrainer::sampledPrimeLength)
+      .function("save", &WasmTrainer::save)
+      .function("saved", &WasmTrainer::saved)
+      .function("releaseSaved", &WasmTrainer::releaseSaved)
+      .function("configJson", &WasmTrainer::configJson)
+      .function("numParameters", &WasmTrainer::numParameters)
+      .function("trainBytes", &WasmTrainer::trainBytes)
+      .function("validBytes", &WasmTrainer::validBytes)
+      .function("stepMemoryBytes", &WasmTrainer::stepMemoryBytes)
+      .function("numThreads", &WasmTrainer::numThreads)
+      .function("backend", &WasmTrainer::backend)
+      .function("release", &WasmTrainer::release)
+      .function("error", &WasmTrainer::error);
+  using lst::wasm::WasmGradients;
+  class_<WasmGradients>("WasmGradients")
+      .constructor<>()
+      .function("load", &WasmGradients::load)
+      .function("inputTokens", &WasmGradients::inputTokens)
+      .function("inputMask", &WasmGradients::inputMask)
+      .function("zeroGrad", &WasmGradients::zeroGrad)
+      .function("accumulate", &WasmGradients::accumulate)
+      .function("loss", &WasmGradients::loss)
+      .function("setOptimizer", &WasmGradients::setOptimizer)
+      .function("optimizerStep", &WasmGradients::optimizerStep)
+      .function("gradNorm", &WasmGradients::gradNorm)
+      .function("gradients", &WasmGradients::gradients)
+      .function("parameters", &WasmGradients::parameters)
+      .function("layoutJson", &WasmGradients::layoutJson)
+      .function("configJson", &WasmGradients::configJson)
+      .function("save", &WasmGradients::save)
+      .function("saved", &WasmGradients::saved)
+      .function("release", &WasmGradients::release)
+      .function("error", &WasmGradients::error);
   function("backendAvailable", &lst::wasm::backendAvailable);
   function("defaultBackend", &lst::wasm::defaultBackend);
   function("maxThreads", &lst::wasm::maxThreads);

@@ -27,7 +27,9 @@ export async function relinkModuleGraph(entry, bareName, bareUrl) {
     sources.set(url, null);
     let response;
     try {
-      response = await fetch(url);
+      // The page has just loaded (and revalidated) these same modules: take
+      // them from the HTTP cache rather than asking the server again.
+      response = await fetch(url, { cache: 'force-cache' });
     } catch (e) {
       throw new Error(`could not fetch the worker module ${url} (${e.message})`);
     }

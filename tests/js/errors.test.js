@@ -118,6 +118,8 @@ for (const variant of VARIANTS) {
         /seed must be a non-negative integer/);
       // Too big for wasm32: refused before allocating (no size_t wrap-around).
       await assert.rejects(LongShortTransformer.create({ ...SMALL, ...variant.options, num_tokens: 1 << 24, dim: 1024 }),
+        /num_tokens x dim = 17179869184 weights in one matrix, more than 2\^31/);
+      await assert.rejects(LongShortTransformer.create({ ...SMALL, ...variant.options, num_tokens: 1 << 20, dim: 1024 }),
         /needs [\d.]+ GB .*more than the 4 GB WebAssembly heap/);
       stillWorks();
     });

@@ -3,6 +3,7 @@
 import {
   LongShortTransformer, LongShortTransformerWorker, SafetensorsFile, readSafetensorsHeader,
   type CreateOptions, type Logits, type ProgressInfo, type ResolvedConfig,
+  Trainer, type TrainerEvent, type TrainerRunResult, type TrainerStep,
 } from 'long-short-transformer';
 
 async function main(): Promise<void> {
@@ -86,3 +87,25 @@ async function generationTypes(m: LongShortTransformer) {
   // @ts-expect-error context_mode takes 'exact' | 'reencode'
   await m.generate('x', { context_mode: 'fast' });
 }
+
+// Training types.
+async function trainingTypes(m: LongShortTransformer) {
+  const t: Trainer = await Trainer.create({ config: { num_tokens: 256, dim: 64, depth: 2, max_seq_len: 128 }, data: 'To be', batch: 2, seq: 64, lr: 1e-3, cosine: true, threaded: false });
+  const s: TrainerStep = t.step();
+  const r: TrainerRunResult = await t.run({ steps: 10, valid_every: 5, progress_callback: (e: TrainerEvent) => { void e.tokens_per_second; }, signal: new AbortController().signal });
+  const v: number = t.validate().bits;
+  const text: string = t.sample(32, 'ROMEO:');
+  const bytes: Uint8Array = t.save({ dtype: 'float16' });
+  const model: LongShortTransformer = await t.toModel();
+  await Trainer.create({ init: m, data: new Uint8Array(10), preset: 'seed' });
+  const g = await Trainer.gradients(bytes, [[1, 2, 3]]);
+  const gl: number = g.loss;
+  const gt: Float32Array = g.gradients.get('token_emb.weight');
+  void [s, r, v, text, model, gl, gt];
+  // @ts-expect-error preset takes 'seed' only
+  await Trainer.create({ data: 'x', preset: 'fast' });
+  // @ts-expect-error data is required
+  await Trainer.create({ config: { num_tokens: 256, dim: 64, depth: 2, max_seq_len: 128 } });
+  t.dispose();
+}
+void trainingTypes;

@@ -1,0 +1,92 @@
+// Training throughput (tokens/s of optimiser steps: forward, backward,
+// clipping, Adam) of lst::train::Trainer, the loop behind `lst train` and
+// the JS Trainer, for the bundled model's config (batch 8 x seq 512) and the
+// seed's train.py config (batch 4 x seq 1024), with 1 and 2 threads. Random
+// bytes as data; one warm-up step, then the median step time.
+//   build/bench_train [--quick] [--steps N] [--config bundled|seed] [--threads N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/simd.h"
+#include "model/weights.h"
+#include "train/data.h"
+#include "train/graph.h"
+#include "train/trainer.h"
+
+using namespace lst;
+
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+int main(int argc, char** argv) {
+  int steps = 3, only_threads = 0;
+  bool quick = false;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--config") && i + 1 < argc) only = argv[++i];
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = std::atoi(argv[++i]);
+  }
+  if (quick) steps = 1;
+  struct Named {
+    const char* name;
+    const char* json;
+    int64_t batch, seq;
+    int steps_div;  // the seed's config is ~15x the work per token: fewer steps
+  };
+  const Named configs[] = {
+      {"bundled", R"({"num_tokens":256,"dim":192,"depth":4,"heads":4,"dim_head":48,"max_seq_len":512,"window_size":64,"segment_size":16,"r":1})", 8, 512, 1},
+      {"seed", R"({"num_tokens":256,"dim":512,"depth":8,"heads":8,"dim_head":64,"max_seq_len":1024,"window_size":128,"segment_size":16,"r":1})", 4, 1024, 3},
+  };
+  std::printf("training step (forward + backward + clip + Adam), accum 1, median of the timed steps "
+              "after 1 warm-up (native, %s)\n", simd::kName);
+  std::printf("%-8s %-12s %7s %8s %12s %12s %10s\n", "config", "batch x seq", "threads", "steps",
+              "ms/step", "tokens/s", "memory MB");
+  std::mt19937 rng(0);
+  train::DataSplit data;
+  data.train.resize(1 << 20);
+  data.valid.resize(1 << 16);
+  for (auto& b : data.train) b = uint8_t(rng());
+  for (auto& b : data.valid) b = uint8_t(rng());
+  for (const auto& cfg : configs) {
+    if (!only.empty() && only != cfg.name) continue;
+    const Config c = Config::from_json(cfg.json);
+    const Weights w = init_weights(c, 0);
+    const int n_steps = std::max(1, quick ? 1 : steps / cfg.steps_div);
+    for (int threads : {1, 2}) {
+      if (only_threads && threads != only_threads) continue;
+      train::TrainerOptions o = train::seed_preset();
+      o.batch = cfg.batch;
+      o.accum = 1;
+      o.seq = cfg.seq;
+      o.steps = n_steps + 1;
+      o.threads = threads;
+      o.valid_every = o.sample_every = 0;
+      train::Trainer t(c, w, o, &data);
+      t.step();  // warm-up
+      std::vector<double> ms;
+      for (int s = 0; s < n_steps; ++s) {
+        const auto t0 = std::chrono::steady_clock::now();
+        t.step();
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+      const double med = median(ms);
+      const double mem = double(train::training_memory(c, o.batch, o.seq).total()) / 1e6;
+      char shape[32];
+      std::snprintf(shape, sizeof shape, "%lld x %lld", static_cast<long long>(o.batch),
+                    static_cast<long long>(o.seq));
+      std::printf("%-8s %-12s %7d %8d %12.0f %12.0f %10.0f\n", cfg.name, shape, threads, n_steps, med,
+                  double(o.batch * o.seq) / med * 1000.0, mem);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
