@@ -1,7 +1,6 @@
 #include "model/weights.h"
 
 #include <cmath>
-#include <random>
 
 #include "core/error.h"
 #include "io/safetensors.h"
@@ -69,16 +68,48 @@ int64_t count_parameters(const Config& c) {
   return n;
 }
 
+namespace {
+// A seeded generator with the same output on every platform (std::
+// distributions differ between libstdc++ and Emscripten's libc++).
+class InitRng {
+ public:
+  explicit InitRng(uint64_t seed) : state_(seed) {}
+  // Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  // Standard normal by Box-Muller (both outputs used).
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const double u1 = 1.0 - uniform(), u2 = uniform();  // u1 in (0, 1]
+    const double radius = std::sqrt(-2.0 * std::log(u1)), angle = 6.283185307179586 * u2;
+    spare_ = radius * std::sin(angle);
+    has_spare_ = true;
+    return radius * std::cos(angle);
+  }
+
+ private:
+  uint64_t next() {  // splitmix64
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  uint64_t state_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+}  // namespace
+
 Weights init_weights(const Config& c, uint64_t seed) {
   Weights w = allocate_weights(c);
-  std::mt19937_64 rng(seed);
+  InitRng rng(seed);
   auto uniform = [&](std::vector<float>& v, double bound) {
-    std::uniform_real_distribution<double> d(-bound, bound);
-    for (auto& x : v) x = static_cast<float>(d(rng));
+    for (auto& x : v) x = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
   };
   auto normal = [&](std::vector<float>& v) {
-    std::normal_distribution<double> d(0.0, 1.0);
-    for (auto& x : v) x = static_cast<float>(d(rng));
+    for (auto& x : v) x = static_cast<float>(rng.normal());
   };
   auto ones = [](std::vector<float>& v) { std::fill(v.begin(), v.end(), 1.0f); };
   // nn.Linear default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)).

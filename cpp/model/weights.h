@@ -54,7 +54,8 @@ Weights allocate_weights(const Config& c);
 
 // The seed's default initialisation (PyTorch: Embedding N(0,1), Linear
 // kaiming-uniform weights and uniform biases, LayerNorm 1/0), from a seeded
-// PRNG. Not bit-identical to torch; statistically the same.
+// PRNG that gives the same weights natively and in wasm. Not torch's
+// numbers; statistically the same.
 Weights init_weights(const Config& c, uint64_t seed);
 
 // Reads every tensor of the state_dict from `st`, converting F16/BF16/F64 to
