@@ -98,3 +98,22 @@ int cmd_create(int argc, char** argv) {
 }
 
 }  // namespace lst::cli
+
+namespace lst::cli {
+
+int cmd_convert(int argc, char** argv) {
+  Args a(argc, argv, 2, {"f16"});
+  a.check_known({"out", "f16", "config"});
+  LST_CHECK(a.positional().size() == 1,
+            "usage: lst convert MODEL.safetensors --out OUT.safetensors [--f16] [--config JSON|FILE]");
+  Model m = load_model_file(a.positional()[0], read_config_option(a), {});
+  const auto bytes = m.save_safetensors(a.has("f16"));
+  const std::string out = a.require("out");
+  write_file_bytes(out, bytes.data(), bytes.size());
+  std::fprintf(stderr, "lst convert: %lld parameters -> %s (%s, %zu bytes)\n",
+               static_cast<long long>(m.num_parameters()), out.c_str(), a.has("f16") ? "F16" : "F32",
+               bytes.size());
+  return 0;
+}
+
+}  // namespace lst::cli
