@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (Catch2) natively, then the WebAssembly builds
-# and the Node suite (node --test tests/js/), whose report closes the output.
+# Every test: the C++ suite (Catch2) natively, then the WebAssembly builds,
+# the browser tests (node --test tests/browser/, headless Chromium) and the
+# Node suite (node --test tests/js/), whose report closes the output.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -14,6 +15,8 @@ else
 fi
 echo "==> WebAssembly builds"
 bash scripts/build-wasm.sh || exit 1
+echo "==> Browser tests: node --test tests/browser/ (headless Chromium: the package and the web demo)"
+node --test tests/browser/ || status=1
 echo "==> Node suite: node --test tests/js/"
 node --test tests/js/ || status=1
 exit $status
