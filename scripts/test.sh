@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (Catch2) natively, then the WebAssembly builds,
+# Every test: the C++ suite (Catch2) natively, a short fuzz run, then the WebAssembly builds,
 # the browser tests (node --test tests/browser/, headless Chromium) and the
 # Node suite (node --test tests/js/), whose report closes the output.
 set -uo pipefail
@@ -13,10 +13,12 @@ else
   echo "==> native build failed" >&2
   status=1
 fi
+echo "==> Fuzz: the safetensors parser under ASan/UBSan (short run; scripts/fuzz.sh 600 for the full one)"
+bash scripts/fuzz.sh "${LST_FUZZ_SECONDS:-30}" || status=1
 echo "==> WebAssembly builds"
 bash scripts/build-wasm.sh || exit 1
 echo "==> Browser tests: node --test tests/browser/ (headless Chromium: the package and the web demo)"
 node --test tests/browser/ || status=1
-echo "==> Node suite: node --test tests/js/"
-node --test tests/js/ || status=1
+echo "==> Node suite: node --test tests/js/ tests/cli/ (the JS API and the native CLI)"
+node --test tests/js/ tests/cli/ || status=1
 exit $status
