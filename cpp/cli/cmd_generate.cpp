@@ -66,6 +66,7 @@ int cmd_generate(int argc, char** argv) {
   });
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\n");
+  std::fflush(stdout);  // the text ends before the stats line on a terminal
   if (!a.has("quiet"))
     std::fprintf(stderr, "lst generate: %zu tokens in %.2f s (%.1f tokens/s), finish: %s\n",
                  r.tokens.size(), s, r.tokens.size() / s, finish_reason_name(r.finish));
