@@ -1,5 +1,7 @@
 // A Long-Short Transformer language model (SPEC 3): the seed's
 // LongShortTransformer with its weights, packed GEMMs and thread pool.
+// One call at a time per Model (it reuses its buffers and thread pool); use
+// one Model per thread to run several concurrently.
 #pragma once
 #include <cstdint>
 #include <memory>
