@@ -3,40 +3,14 @@ import { configToJson, describe, splitConfig } from './config.js';
 import { flatten, writeMask, writeTokens } from './inputs.js';
 import { chooseVariant } from './runtime/choose-variant.js';
 import { instantiate, terminateWorkers } from './runtime/instantiate.js';
+import { ENGINE_OPTIONS, checkOptions, finalizer, releaseState } from './runtime/native-handle.js';
 import { readSource } from './runtime/read-source.js';
 import { normalizeGenerateOptions } from './generation/options.js';
 import { encodeText } from './generation/text.js';
 import { tokenLoop } from './generation/token-loop.js';
 
-const ENGINE_OPTIONS = ['threads', 'threaded', 'backend', 'wasmPaths'];
 const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback'];
 const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed'];
-
-/** Frees a model's wasm instance if its owner forgot dispose(). */
-const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((state) => releaseState(state)) : null;
-
-function releaseState(state) {
-  if (state.released) return;
-  state.released = true;
-  try {
-    state.native.release();
-    state.native.delete();
-  } catch { /* the instance crashed; nothing left to free */ }
-  terminateWorkers(state.Module);
-}
-
-function checkOptions(options, allowed, fn) {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${fn}: unknown option '${key}' (expected ${allowed.join(', ')})`);
-  }
-  if (options.backend !== undefined && typeof options.backend !== 'string') {
-    throw new Error(`${fn}: backend must be 'builtin' or 'xnnpack', got ${describe(options.backend)}`);
-  }
-}
 
 /**
  * The Long-Short Transformer language model (Transformer-LS), running the

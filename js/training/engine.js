@@ -5,20 +5,7 @@ import { chooseVariant } from '../runtime/choose-variant.js';
 import { instantiate, terminateWorkers } from '../runtime/instantiate.js';
 import { readSource } from '../runtime/read-source.js';
 
-export const ENGINE_OPTIONS = ['threads', 'threaded', 'backend', 'wasmPaths'];
-
-/** Throws naming the first option of `options` that is not in `allowed`. */
-export function checkOptions(options, allowed, fn) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`${fn}: unknown option '${key}' (expected ${allowed.join(', ')})`);
-  }
-  if (options.backend !== undefined && typeof options.backend !== 'string') {
-    throw new Error(`${fn}: backend must be 'builtin' or 'xnnpack', got ${describe(options.backend)}`);
-  }
-}
+export { ENGINE_OPTIONS, checkOptions } from '../runtime/native-handle.js';
 
 /** A number option: finite, within [min, max] (integers when `integer`). */
 export function numberOption(options, key, fn, { min = -Infinity, max = Infinity, integer = false, above } = {}) {

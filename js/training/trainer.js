@@ -7,6 +7,7 @@ import { configToJson, describe } from '../config.js';
 import { LongShortTransformer } from '../long-short-transformer.js';
 import { readSource } from '../runtime/read-source.js';
 import { readSafetensorsHeader } from '../safetensors.js';
+import { finalizer, releaseState } from '../runtime/native-handle.js';
 import { yieldToEventLoop } from '../generation/yield.js';
 import { computeGradients, trainSteps } from './gradients.js';
 import { ENGINE_OPTIONS, checkOptions, heapBuffer, numberOption, readInit, startEngine, terminateWorkers, wasmCall } from './engine.js';
@@ -24,19 +25,6 @@ export const SEED_TRAIN_CONFIG = Object.freeze({
 const LN2 = Math.log(2);
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const decoder = new TextDecoder('utf-8');
-
-const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((state) => releaseState(state)) : null;
-
-function releaseState(state) {
-  if (state.released) return;
-  state.released = true;
-  try {
-    state.native.release();
-    state.native.delete();
-  } catch { /* the instance crashed; nothing left to free */ }
-  terminateWorkers(state.Module);
-}
 
 /** Inflates gzip bytes (magic 1f 8b), as `lst train` reads enwik8.gz. */
 async function gunzipIfNeeded(bytes, fn) {
