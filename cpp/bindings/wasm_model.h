@@ -65,8 +65,17 @@ inline size_t checked_count(double count) {
   return static_cast<size_t>(count);
 }
 
+// Resizes `v` to `count` entries and returns a typed-array view of it for JS
+// to fill; null (and *error) when the heap cannot hold it.
+template <typename T>
+emscripten::val resized_view(std::vector<T>& v, double count, std::string* error) {
+  if (!guarded(error, [&] { v.resize(checked_count(count)); })) return emscripten::val::null();
+  return emscripten::val(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
 }  // namespace detail
 using detail::guarded;
+using detail::resized_view;
 using detail::make_options;
 using detail::check_fits_heap;
 using detail::checked_count;
@@ -137,17 +146,9 @@ class WasmModel {
 
   // Int32Array view of `count` token slots for JS to fill before forward().
   // null (and error()) when the heap cannot hold them.
-  emscripten::val inputTokens(double count) {
-    if (!guarded(&error_, [&] { tokens_.resize(checked_count(count)); }))
-      return emscripten::val::null();
-    return emscripten::val(emscripten::typed_memory_view(tokens_.size(), tokens_.data()));
-  }
+  emscripten::val inputTokens(double count) { return resized_view(tokens_, count, &error_); }
   // Uint8Array view of `count` mask slots (1 = real token).
-  emscripten::val inputMask(double count) {
-    if (!guarded(&error_, [&] { mask_.resize(checked_count(count)); }))
-      return emscripten::val::null();
-    return emscripten::val(emscripten::typed_memory_view(mask_.size(), mask_.data()));
-  }
+  emscripten::val inputMask(double count) { return resized_view(mask_, count, &error_); }
 
   // Runs the model on inputTokens() as (b, n) (and inputMask() when
   // `use_mask`); the logits (b, n, num_tokens) are then in logits().

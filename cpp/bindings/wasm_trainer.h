@@ -321,16 +321,8 @@ class WasmGradients {
     });
   }
 
-  emscripten::val inputTokens(double count) {
-    if (!guarded(&error_, [&] { tokens_.resize(checked_count(count)); }))
-      return emscripten::val::null();
-    return emscripten::val(emscripten::typed_memory_view(tokens_.size(), tokens_.data()));
-  }
-  emscripten::val inputMask(double count) {
-    if (!guarded(&error_, [&] { mask_.resize(checked_count(count)); }))
-      return emscripten::val::null();
-    return emscripten::val(emscripten::typed_memory_view(mask_.size(), mask_.data()));
-  }
+  emscripten::val inputTokens(double count) { return resized_view(tokens_, count, &error_); }
+  emscripten::val inputMask(double count) { return resized_view(mask_, count, &error_); }
 
   void zeroGrad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
 
