@@ -12,6 +12,28 @@
 
 namespace lst::train {
 
+namespace {
+// The activations of sequence i, head h (k = i * heads + h) of one layer as
+// the attention kernels see them: one layout for forward and backward.
+template <class T>
+AttnHead<T> head_view(LayerActivations<T>& L, const Config& c, int64_t N, int64_t G, int64_t i,
+                      int64_t k) {
+  const int64_t I = c.inner(), dh = c.dim_head;
+  return AttnHead<T>{L.qkv + i * N * 2 * I,      L.lkv + i * N * I,
+                     L.lkv_mean + k * N,         L.lkv_rstd + k * N,
+                     L.proj_prob + k * N * c.r,  L.gpre + k * G * dh,
+                     L.g_mean + k * G,           L.g_rstd + k * G,
+                     L.gkv + k * G * dh,         L.lse + k * N,
+                     L.attn + i * N * I};
+}
+
+template <class T>
+AttnParams<T> attn_params(const LayerParamPtrs<T>& P) {
+  return AttnParams<T>{P.to_dynamic_proj, P.local_norm_w, P.local_norm_b, P.global_norm_w,
+                       P.global_norm_b};
+}
+}  // namespace
+
 template <class T>
 TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend)
     : c_(c), pool_(pool) {
@@ -198,20 +220,13 @@ template <class T>
 void TrainGraph<T>::attention_forward(size_t l, const ParamPtrs<T>& p) {
   auto& A = act_;
   auto& L = A.layers[l];
-  const auto& P = p.layers[l];
-  const int64_t N = A.N, G = A.G, H = c_.heads, dh = c_.dim_head, I = c_.inner();
-  const AttnParams<T> ap{P.to_dynamic_proj, P.local_norm_w, P.local_norm_b, P.global_norm_w,
-                         P.global_norm_b};
+  const int64_t N = A.N, G = A.G, H = c_.heads;
+  const AttnParams<T> ap = attn_params(p.layers[l]);
   const size_t scratch = attn_scratch_size(c_, N);
   pool_.parallel_for(A.B * H, [&](size_t k0, size_t k1) {
     for (size_t k = k0; k < k1; ++k) {
       const int64_t i = k / H, h = k % H;
-      AttnHead<T> a{L.qkv + i * N * 2 * I,       L.lkv + i * N * I,
-                    L.lkv_mean + k * N,          L.lkv_rstd + k * N,
-                    L.proj_prob + k * N * c_.r,  L.gpre + k * G * dh,
-                    L.g_mean + k * G,            L.g_rstd + k * G,
-                    L.gkv + k * G * dh,          L.lse + k * N,
-                    L.attn + i * N * I};
+      const AttnHead<T> a = head_view(L, c_, N, G, i, k);
       attention_head_forward(a, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
                              A.attn_scratch + k * scratch);
     }
@@ -223,21 +238,14 @@ void TrainGraph<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
                                        const ParamPtrs<T>& grad) {
   auto& A = act_;
   auto& L = A.layers[l];
-  const auto& P = p.layers[l];
   const auto& GP = grad.layers[l];
   const int64_t N = A.N, G = A.G, H = c_.heads, dh = c_.dim_head, I = c_.inner();
-  const AttnParams<T> ap{P.to_dynamic_proj, P.local_norm_w, P.local_norm_b, P.global_norm_w,
-                         P.global_norm_b};
+  const AttnParams<T> ap = attn_params(p.layers[l]);
   const size_t scratch = attn_scratch_size(c_, N), np = attn_param_grad_size(c_);
   pool_.parallel_for(A.B * H, [&](size_t k0, size_t k1) {
     for (size_t k = k0; k < k1; ++k) {
       const int64_t i = k / H, h = k % H;
-      AttnHead<T> a{L.qkv + i * N * 2 * I,       L.lkv + i * N * I,
-                    L.lkv_mean + k * N,          L.lkv_rstd + k * N,
-                    L.proj_prob + k * N * c_.r,  L.gpre + k * G * dh,
-                    L.g_mean + k * G,            L.g_rstd + k * G,
-                    L.gkv + k * G * dh,          L.lse + k * N,
-                    L.attn + i * N * I};
+      const AttnHead<T> a = head_view(L, c_, N, G, i, k);
       AttnHeadGrad<T> g{A.dattn + i * N * I, A.dqkv + i * N * 2 * I, A.dlkv + i * N * I,
                         A.dgkv + k * G * dh, A.dgpre + k * G * dh, A.dparams + k * np};
       attention_head_backward(a, g, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
