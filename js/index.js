@@ -5,4 +5,5 @@ export { SafetensorsFile, readSafetensorsHeader } from './safetensors.js';
 export { CONFIG_KEYS } from './config.js';
 export { LongShortTransformerWorker } from './worker/long-short-transformer-worker.js';
 export { bundledModelUrl } from './bundled-model.js';
+export { clearModelCache, MODEL_CACHE_NAME } from './runtime/model-cache.js';
 export { Trainer, SEED_TRAIN_CONFIG } from './training/trainer.js';

@@ -5,11 +5,12 @@ import { chooseVariant } from './runtime/choose-variant.js';
 import { instantiate, terminateWorkers } from './runtime/instantiate.js';
 import { ENGINE_OPTIONS, checkOptions, finalizer, releaseState } from './runtime/native-handle.js';
 import { readSource } from './runtime/read-source.js';
+import { checkSignal, throwIfAborted } from './runtime/abort.js';
 import { normalizeGenerateOptions } from './generation/options.js';
 import { encodeText } from './generation/text.js';
 import { tokenLoop } from './generation/token-loop.js';
 
-const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback'];
+const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback', 'signal', 'cache'];
 const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed'];
 
 /**
@@ -44,12 +45,26 @@ export class LongShortTransformer {
    */
   static async load(source, options = {}) {
     checkOptions(options, LOAD_OPTIONS, 'load');
+    const { signal, cache = true, progress_callback } = options;
+    checkSignal(signal, 'load');
+    if (cache !== true && cache !== false && cache !== 'revalidate') {
+      throw new Error(`load: cache must be true, false or 'revalidate', got ${describe(cache)}`);
+    }
+    if (progress_callback !== undefined && typeof progress_callback !== 'function') {
+      throw new TypeError(`load: progress_callback must be a function, got ${describe(progress_callback)}`);
+    }
     const configJson = options.config === undefined || options.config === null ? '' : configToJson(options.config);
     const { variant, threads } = chooseVariant(options);
-    const [bytes, Module] = await Promise.all([
-      readSource(source, options.progress_callback),
+    const [read, started] = await Promise.allSettled([
+      readSource(source, progress_callback, { signal, cache }),
       instantiate(variant, { threads, wasmPaths: options.wasmPaths }),
     ]);
+    if (started.status === 'fulfilled' && (read.status === 'rejected' || signal?.aborted)) terminateWorkers(started.value);
+    if (read.status === 'rejected') throw read.reason;
+    if (started.status === 'rejected') throw started.reason;
+    throwIfAborted(signal);
+    const bytes = read.value;
+    const Module = started.value;
     const file = new Module.HeapBuffer();
     const native = new Module.WasmModel();
     try {

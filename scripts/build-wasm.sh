@@ -3,7 +3,9 @@
 #   build-wasm-st/  -> dist/lst.js, dist/lst.wasm                    (single-threaded)
 #   build-wasm-mt/  -> dist/lst-threaded.js, dist/lst-threaded.wasm,
 #                      dist/lst-threaded.worker.js                    (pthreads)
-# plus dist/*.mjs (the same glue as ES modules, for browsers and bundlers) and
+# plus dist/*.mjs (the same glue as ES modules, for browsers and bundlers),
+# dist/lst-worker.js (the browser model worker, scripts/build-worker.mjs),
+# dist/build-info.json (what it was built from, scripts/dist-inputs.mjs) and
 # dist/package.json (marks the classic glue as CommonJS inside this
 # "type": "module" package, so Node can require() it and start its workers).
 #
@@ -58,9 +60,21 @@ for v in "${variants[@]}"; do
   for f in "$name.js" "$name.wasm" "$name.worker.js"; do
     if [ -f "$dir/$f" ]; then cp -p "$dir/$f" "dist/$f"; fi
   done
-  # The same glue as an ES module (browsers, bundlers): one export appended.
-  { cat "$dir/$name.js"; printf '\nexport default createLstModule;\n'; } > "dist/$name.mjs"
+  # The same glue as an ES module (browsers, bundlers): one export appended;
+  # the threaded one also carries its pthread worker script, which browsers
+  # start from a blob: URL (a separate 3 KB file would be inlined by bundlers
+  # as a data: URL, which cross-origin isolation blocks).
+  {
+    cat "$dir/$name.js"
+    printf '\nexport default createLstModule;\n'
+    if [ -f "$dir/$name.worker.js" ]; then
+      printf 'export const pthreadWorkerSource = %s;\n' "$(node -e 'process.stdout.write(JSON.stringify(require("fs").readFileSync(process.argv[1], "utf8")))' "$dir/$name.worker.js")"
+    fi
+  } > "dist/$name.mjs"
 done
 printf '{\n  "type": "commonjs"\n}\n' > dist/package.json
+# The browser model worker, one self-contained file (esbuild), and what dist/ was built from.
+node scripts/build-worker.mjs
+node scripts/dist-inputs.mjs --write
 echo "==> dist/:"
 ls -l dist | sed 1d

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: the C++ suite (Catch2) natively, a short fuzz run, then the WebAssembly builds,
-# the browser tests (node --test tests/browser/, headless Chromium) and the
+# the browser tests (node --test tests/browser/ tests/bundlers/, headless Chromium) and the
 # Node suite (node --test tests/js/), whose report closes the output.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,9 @@ echo "==> Fuzz: the safetensors parser under ASan/UBSan (short run; scripts/fuzz
 bash scripts/fuzz.sh "${LST_FUZZ_SECONDS:-30}" || status=1
 echo "==> WebAssembly builds"
 bash scripts/build-wasm.sh || exit 1
-echo "==> Browser tests: node --test tests/browser/ (headless Chromium: the package and the web demo)"
-node --test tests/browser/ || status=1
+echo "==> Browser tests: node --test tests/browser/ tests/bundlers/ (headless Chromium: the package, the web demo,"
+echo "    and an app built with Vite, webpack and esbuild)"
+node --test tests/browser/ tests/bundlers/ || status=1
 echo "==> Node suite: node --test tests/js/ tests/cli/ (the JS API and the native CLI)"
 node --test tests/js/ tests/cli/ || status=1
 exit $status

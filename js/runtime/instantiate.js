@@ -3,15 +3,20 @@
 // compiled once per build and shared by every instance.
 import { fileLocation, glueFile, isNode, loadGlue, readLocalFile, threadedGlueOptions, unrefWorkers } from '#platform';
 import { VARIANT_FILES, resolveWasmFile } from './wasm-files.js';
+import { MISSING_BUILD_HINT } from './missing-build.js';
+import { fetchFailure } from './fetch-failure.js';
+
+/** How long an instance may take to start (instantiate, start its pthread workers) before load() fails. */
+export const START_TIMEOUT_MS = 30_000;
 
 /** @type {Map<string, Promise<WebAssembly.Module>>} compiled builds by wasm URL */
 const compiled = new Map();
-/** @type {Map<string, Promise<Function>>} glue factories by JS URL */
+/** @type {Map<string, Promise<{ factory: Function, pthreadWorkerSource?: string }>>} glues by JS URL */
 const glues = new Map();
 
 function hint(url) {
   return `If you bundle or host the package yourself, serve the files of its dist/ folder and pass ` +
-    `{ wasmPaths: '<URL or folder of those files>/' } (looked for ${url.href}). Build them with \`npm run build:wasm\`.`;
+    `{ wasmPaths: '<URL or folder of those files>/' } (looked for ${url.href}). ${MISSING_BUILD_HINT}`;
 }
 
 async function compile(url) {
@@ -28,7 +33,7 @@ async function compile(url) {
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new Error(`could not fetch the WebAssembly file ${url.href} (${e.message}). ${hint(url)}`);
+    throw new Error(`could not fetch the WebAssembly file ${url.href} (${fetchFailure(e)}). ${hint(url)}`);
   }
   if (!response.ok) throw new Error(`could not fetch the WebAssembly file ${url.href}: HTTP ${response.status}. ${hint(url)}`);
   if (typeof WebAssembly.compileStreaming === 'function' &&
@@ -62,7 +67,9 @@ function checkFeatures() {
 }
 
 /**
- * A fresh module instance of `variant`.
+ * A fresh module instance of `variant`. Settles within START_TIMEOUT_MS: a
+ * pthread worker that cannot start (blocked by the page's headers, a file that
+ * is not served) rejects with what failed and what to do, never a hang.
  * @param {'single'|'threaded'} variant
  * @param {{ threads: number, wasmPaths?: string|URL|Record<string, string|URL> }} options
  * @returns {Promise<any>} the Emscripten Module (WasmModel, HeapBuffer, ...)
@@ -70,37 +77,57 @@ function checkFeatures() {
 export async function instantiate(variant, { threads, wasmPaths }) {
   checkFeatures();
   const files = VARIANT_FILES[variant];
-  const jsUrl = resolveWasmFile(files.js, wasmPaths);
+  // The classic glue: Node require()s it; browsers need it only for the pthread workers.
+  const jsUrl = glueFile === 'js' || variant === 'threaded' ? resolveWasmFile(files.js, wasmPaths) : null;
   const glueUrl = resolveWasmFile(files[glueFile], wasmPaths);
   const wasmUrl = resolveWasmFile(files.wasm, wasmPaths);
-  const [factory, module] = await Promise.all([
+  const [glue, module] = await Promise.all([
     cached(glues, glueUrl.href, () => loadGlue(glueUrl)),
     cached(compiled, wasmUrl.href, () => compile(wasmUrl)),
   ]);
-  let failInstantiation;
-  const instantiationFailed = new Promise((_, reject) => { failInstantiation = reject; });
+  let failStart;
+  const startFailed = new Promise((_, reject) => { failStart = reject; });
+  const threadedHelp = 'The threaded build needs SharedArrayBuffer (in a browser: the page served with ' +
+    'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp) and its files served ' +
+    `from where { wasmPaths } says (the classic glue ${jsUrl?.href}); or pass { threaded: false }.`;
+  // The factory's argument becomes the Module object: a failed start can still reach its workers.
   const options = {
     instantiateWasm(imports, receiveInstance) {
       WebAssembly.instantiate(module, imports).then(
-        (instance) => receiveInstance(instance, module), failInstantiation);
+        (instance) => receiveInstance(instance, module), failStart);
       return {};
     },
-    locateFile: (file) => fileLocation(resolveWasmFile(file, wasmPaths)),
+    locateFile: (file) => (file === files.worker && options.pthreadWorkerUrl
+      ? options.pthreadWorkerUrl : fileLocation(resolveWasmFile(file, wasmPaths))),
     print: (s) => console.log(s),
-    // Emscripten warns once when the main thread waits on a lock; waiting for
-    // the pool's workers is how a forward() call ends, so that is expected.
-    printErr: (s) => { if (!String(s).startsWith('Blocking on the main thread')) console.warn(s); },
+    printErr: (s) => {
+      const line = String(s);
+      // Emscripten reports a pthread worker's failure (its script did not load or threw) here.
+      if (line.startsWith('worker sent an error!')) {
+        failStart(new Error(`a worker thread of the threaded build failed to start: ${line.slice(22) || 'no detail'}. ${threadedHelp}`));
+      // It warns once when the main thread waits on a lock; waiting for the
+      // pool's workers is how a forward() call ends, so that is expected.
+      } else if (!line.startsWith('Blocking on the main thread')) console.warn(line);
+    },
+    onAbort: (what) => failStart(new Error(`the WebAssembly module aborted while starting: ${what}`)),
   };
   if (variant === 'threaded') {
     // The workers the model's thread pool will use (threads - 1, at least 1).
     options.lstPoolSize = Math.max(1, threads - 1);
-    Object.assign(options, threadedGlueOptions(jsUrl));
+    Object.assign(options, threadedGlueOptions(jsUrl, glue));
   }
+  const timer = setTimeout(() => failStart(new Error(
+    `the WebAssembly module did not start within ${START_TIMEOUT_MS / 1000} s` +
+    (variant === 'threaded' ? ` (its ${options.lstPoolSize} worker thread(s) never reported ready). ${threadedHelp}` : ''))),
+  START_TIMEOUT_MS);
   let Module;
   try {
-    Module = await Promise.race([factory(options), instantiationFailed]);
+    Module = await Promise.race([glue.factory(options), startFailed]);
   } catch (e) {
+    terminateWorkers(options);
     throw new Error(`could not start the WebAssembly module ${wasmUrl.href}: ${e?.message ?? e}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (variant === 'threaded') unrefWorkers(Module);
   return Module;

@@ -1,5 +1,8 @@
 // Browser / worker side of the loader (the "#platform" default condition):
-// fetch, ES-module glue, cross-origin isolation.
+// fetch, ES-module glue, cross-origin isolation, the Cache API.
+import { defaultFileUrl } from './dist-urls-browser.js';
+
+export { defaultFileUrl };
 
 export const isNode = false;
 
@@ -26,62 +29,46 @@ export function isLocalSource() {
   return false;
 }
 
-/**
- * Imports the ES-module glue (lst.mjs / lst-threaded.mjs) and returns its factory.
- * @param {URL} url
- */
-export async function loadGlue(url) {
-  try {
-    const mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url.href);
-    return mod.default;
-  } catch (e) {
-    throw new Error(`could not load the WebAssembly glue ${url.href} (${e.message}). If you bundle or host ` +
-      'the package yourself, serve its dist/ folder and pass { wasmPaths: "<url of that folder>/" }.');
-  }
+/** The URL a string names, resolved against the page (or the worker's own URL). */
+export function resolveUrl(s) {
+  return new URL(s, globalThis.document?.baseURI ?? globalThis.location?.href);
 }
 
-/** The pthread workers importScripts() the classic glue beside the .mjs. */
-export function threadedGlueOptions(jsUrl) {
-  return { mainScriptUrlOrBlob: jsUrl.href };
+/**
+ * Imports the ES-module glue (lst.mjs / lst-threaded.mjs).
+ * @param {URL} url
+ * @returns {Promise<{ factory: Function, pthreadWorkerSource?: string }>}
+ */
+export async function loadGlue(url) {
+  let mod;
+  try {
+    mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url.href);
+  } catch (e) {
+    throw new Error(`could not load the WebAssembly glue ${url.href} (${e?.message ?? e}). If you bundle or host ` +
+      'the package yourself, serve the files of its dist/ folder and pass { wasmPaths: "<URL of that folder>/" }.');
+  }
+  if (typeof mod.default !== 'function') throw new Error(`${url.href} is not the package's WebAssembly glue (no default export)`);
+  return { factory: mod.default, pthreadWorkerSource: mod.pthreadWorkerSource };
+}
+
+/**
+ * What the threaded glue needs in a browser: its pthread workers start from a
+ * Blob of the worker script that lst-threaded.mjs carries (a same-origin blob:
+ * URL works under COEP; a separate tiny file could be inlined as a data: URL
+ * by a bundler, which COEP blocks), and importScripts() the classic glue.
+ */
+export function threadedGlueOptions(jsUrl, glue) {
+  if (typeof glue.pthreadWorkerSource !== 'string') {
+    throw new Error('the threaded glue lst-threaded.mjs carries no pthread worker script: rebuild dist/ (npm run build:wasm)');
+  }
+  // One blob: URL per glue, kept: Emscripten may start more workers later.
+  glue.pthreadWorkerUrl ??= URL.createObjectURL(new Blob([glue.pthreadWorkerSource], { type: 'text/javascript' }));
+  return { mainScriptUrlOrBlob: jsUrl.href, pthreadWorkerUrl: glue.pthreadWorkerUrl };
 }
 
 export function unrefWorkers() {}
 
-/** How Emscripten wants a file location (worker script): a URL. */
+/** How Emscripten wants a file location: a URL. */
 export function fileLocation(url) {
   return url.href;
-}
-
-/** The page's import map maps "#platform" (the sources are served unbundled). */
-function importMapped(name) {
-  try {
-    return typeof document !== 'undefined' && typeof import.meta.resolve === 'function'
-      ? new URL(import.meta.resolve(name)) : null;
-  } catch {
-    return null;  // not mapped: a bundler resolved "#platform"
-  }
-}
-
-let relinkedWorker = null;
-
-/**
- * A module Worker running js/worker/model-worker.js (bundlers follow this
- * pattern). Module Workers do not see import maps: when the page serves the
- * sources unbundled with an import map for "#platform", the worker runs a
- * copy of its module graph re-linked to this file (module-graph-browser.js).
- */
-export async function startModelWorker() {
-  const name = ['#', 'platform'].join('');  // not a literal: bundlers must not resolve it here
-  if (importMapped(name)) {
-    relinkedWorker ??= import('../worker/module-graph-browser.js')
-      .then((m) => m.relinkModuleGraph(new URL('../worker/model-worker.js', import.meta.url), name, new URL(import.meta.url)));
-    relinkedWorker.catch(() => { relinkedWorker = null; });
-    return new Worker(await relinkedWorker, { type: 'module' });
-  }
-  return new Worker(new URL('../worker/model-worker.js', import.meta.url), { type: 'module' });
-}
-
-/** Inside the model worker: the worker's own scope. */
-export async function workerPort() {
-  return self;
 }

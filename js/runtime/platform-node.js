@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MISSING_BUILD_HINT } from './missing-build.js';
 
 export const isNode = true;
 
@@ -42,10 +43,9 @@ export function isLocalSource(source) {
 }
 
 /**
- * Loads the Emscripten glue (classic script, CommonJS in Node) and returns
- * its factory.
+ * Loads the Emscripten glue (classic script, CommonJS in Node).
  * @param {URL} url  file: URL of lst.js / lst-threaded.js
- * @returns {Promise<Function>}
+ * @returns {Promise<{ factory: Function }>}
  */
 export async function loadGlue(url) {
   if (url.protocol !== 'file:') {
@@ -53,18 +53,31 @@ export async function loadGlue(url) {
   }
   const path = fileURLToPath(url);
   try {
-    return createRequire(import.meta.url)(path);
+    return { factory: createRequire(import.meta.url)(path) };
   } catch (e) {
     const why = e.code === 'MODULE_NOT_FOUND' ? 'no such file' : e.message;
     throw new Error(`could not load the WebAssembly glue '${path}' (${why}). ` +
-      'Build it with `npm run build:wasm`, or point { wasmPaths } to a folder holding lst.js, lst.wasm, ' +
+      `${MISSING_BUILD_HINT} Or point { wasmPaths } to a folder holding lst.js, lst.wasm, ` +
       'lst-threaded.js, lst-threaded.wasm and lst-threaded.worker.js.');
   }
 }
 
 /** What the threaded glue needs besides the defaults. */
-export function threadedGlueOptions(/* jsUrl */) {
+export function threadedGlueOptions(/* jsUrl, glue */) {
   return {};  // Node: the glue knows its own __filename for the workers
+}
+
+/** The package's dist/ files (Node is never bundled, so no literals are needed). */
+export function defaultFileUrl(file) {
+  return new URL(`../../dist/${file}`, import.meta.url);
+}
+
+/** A string as a URL: an absolute URL, or a file-system path (relative to the working directory). */
+export function resolveUrl(s, isDir = false) {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
+  const url = pathToFileURL(s);
+  if (isDir && !url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
 }
 
 /** Lets Node exit while idle pthread workers are alive. */
@@ -76,34 +89,4 @@ export function unrefWorkers(Module) {
 /** How Emscripten wants a file location (worker script): a path in Node. */
 export function fileLocation(url) {
   return url.protocol === 'file:' ? fileURLToPath(url) : url.href;
-}
-
-/** A worker_threads Worker running js/worker/model-worker.js, with a browser-like interface. */
-export async function startModelWorker() {
-  const { Worker } = await import('node:worker_threads');
-  const w = new Worker(new URL('../worker/model-worker.js', import.meta.url));
-  w.unref();
-  const adapter = {
-    onmessage: null,
-    onerror: null,
-    postMessage: (msg, transfer) => w.postMessage(msg, transfer),
-    terminate: () => { w.terminate(); },
-    // Keep Node alive only while a call is pending.
-    ref: () => w.ref(),
-    unref: () => w.unref(),
-  };
-  w.on('message', (data) => adapter.onmessage?.({ data }));
-  w.on('error', (e) => adapter.onerror?.(e));
-  return adapter;
-}
-
-/** Inside the model worker: the port to the caller, with a browser-like interface. */
-export async function workerPort() {
-  const { parentPort } = await import('node:worker_threads');
-  const port = {
-    onmessage: null,
-    postMessage: (msg, transfer) => parentPort.postMessage(msg, transfer),
-  };
-  parentPort.on('message', (data) => port.onmessage?.({ data }));
-  return port;
 }

@@ -1,31 +1,28 @@
-// Where the two builds' files are: beside this package by default (bundlers
-// see these `new URL(..., import.meta.url)` literals and copy the files), or
-// wherever `wasmPaths` says. Never a CDN.
+// Where the two builds' files are: beside this package by default (the
+// platform's defaultFileUrl: literal `new URL(..., import.meta.url)`s that
+// bundlers follow), or wherever `wasmPaths` says. Never a CDN.
+import { defaultFileUrl, resolveUrl } from '#platform';
 
 /** @typedef {'single' | 'threaded'} Variant */
 
-/** The files of each build. */
+/**
+ * The files of each build: `js` the classic glue (Node require()s it; in
+ * browsers the pthread workers importScripts() it), `mjs` the same glue as an
+ * ES module (browsers import() it; the threaded one also carries the pthread
+ * worker script), `worker` the pthread worker script (Node).
+ */
 export const VARIANT_FILES = Object.freeze({
-  // js: classic glue (Node require()s it; pthread workers importScripts() it);
-  // mjs: the same glue as an ES module (browsers import() it).
   single: Object.freeze({ js: 'lst.js', mjs: 'lst.mjs', wasm: 'lst.wasm' }),
   threaded: Object.freeze({
     js: 'lst-threaded.js', mjs: 'lst-threaded.mjs', wasm: 'lst-threaded.wasm', worker: 'lst-threaded.worker.js',
   }),
 });
 
-function defaultUrl(file) {
-  switch (file) {
-    case 'lst.js': return new URL('../../dist/lst.js', import.meta.url);
-    case 'lst.mjs': return new URL('../../dist/lst.mjs', import.meta.url);
-    case 'lst.wasm': return new URL('../../dist/lst.wasm', import.meta.url);
-    case 'lst-threaded.js': return new URL('../../dist/lst-threaded.js', import.meta.url);
-    case 'lst-threaded.mjs': return new URL('../../dist/lst-threaded.mjs', import.meta.url);
-    case 'lst-threaded.wasm': return new URL('../../dist/lst-threaded.wasm', import.meta.url);
-    case 'lst-threaded.worker.js': return new URL('../../dist/lst-threaded.worker.js', import.meta.url);
-    default: return new URL(`../../dist/${file}`, import.meta.url);
-  }
-}
+/** The prebuilt browser model worker (LongShortTransformerWorker). */
+export const MODEL_WORKER_FILE = 'lst-worker.js';
+
+/** Every build file a browser may fetch. */
+export const BROWSER_FILES = Object.freeze(['lst.mjs', 'lst.wasm', 'lst-threaded.mjs', 'lst-threaded.js', 'lst-threaded.wasm']);
 
 /**
  * Resolves a build file name against `wasmPaths`: undefined (the package's
@@ -36,22 +33,34 @@ function defaultUrl(file) {
  * @returns {URL}
  */
 export function resolveWasmFile(file, wasmPaths) {
-  if (wasmPaths === undefined || wasmPaths === null) return defaultUrl(file);
-  if (typeof wasmPaths === 'object' && !(wasmPaths instanceof URL)) {
-    const v = wasmPaths[file];
-    return v === undefined ? defaultUrl(file) : toUrl(String(v), false);
+  if (wasmPaths !== undefined && wasmPaths !== null) {
+    if (typeof wasmPaths === 'object' && !(wasmPaths instanceof URL)) {
+      const v = wasmPaths[file];
+      if (v !== undefined) return v instanceof URL ? v : resolveUrl(String(v), false);
+    } else {
+      let base = String(wasmPaths);
+      if (!base.endsWith('/')) base += '/';
+      return new URL(file, resolveUrl(base, true));
+    }
   }
-  let base = String(wasmPaths);
-  if (!base.endsWith('/')) base += '/';
-  return new URL(file, toUrl(base, true));
+  const url = defaultFileUrl(file);
+  if (!url) throw new Error(`no default location for the build file ${file} here: pass { wasmPaths } naming it`);
+  return url;
 }
 
-function toUrl(s, isDir) {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    // A file-system path (Node).
-    const abs = s.startsWith('/') ? s : `${process.cwd()}/${s}`;
-    return new URL(`file://${abs.replace(/\\/g, '/')}${isDir && !abs.endsWith('/') ? '/' : ''}`);
-  }
-  return new URL(s, globalThis.location?.href);
+/**
+ * `wasmPaths` with every browser build file resolved to an absolute URL
+ * string (against the calling page), for a Worker whose own URL is not the
+ * page's (a bundler's asset or a blob: URL).
+ * @param {string|URL|Record<string, string|URL>|undefined} wasmPaths
+ * @returns {Record<string, string>}
+ */
+export function resolveAllBrowserFiles(wasmPaths) {
+  return Object.fromEntries(BROWSER_FILES.map((f) => {
+    try {
+      return [f, resolveWasmFile(f, wasmPaths).href];
+    } catch {
+      return [f, undefined];
+    }
+  }).filter(([, v]) => v !== undefined));
 }

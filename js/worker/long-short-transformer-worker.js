@@ -1,8 +1,22 @@
 // LongShortTransformerWorker: the same API as LongShortTransformer with the
 // model in a Worker (worker_threads in Node), so that the caller's thread
 // (a page's UI) never blocks: forward() and save() return Promises.
-import { startModelWorker } from '#platform';
+import { resolveForWorker, startModelWorker } from '#model-worker';
 import { describe } from '../config.js';
+import { abortError, checkSignal } from '../runtime/abort.js';
+
+/** How long a new model Worker may take to say it is ready before load()/create() fail. */
+export const WORKER_START_TIMEOUT_MS = 30_000;
+
+/** An Error for a Worker 'error' event: an ErrorEvent, an Error (Node), or a bare Event (a script that did not load). */
+function workerError(e, url) {
+  const detail = e?.message || (e?.filename ? `${e.filename}:${e.lineno}` : '') ||
+    'its script could not be loaded or run (not served there, served with a wrong MIME type, or blocked by the ' +
+    "page's Cross-Origin-Embedder-Policy)";
+  return new Error(`the model worker ${url} failed: ${detail}. If you bundle or host the package yourself, serve ` +
+    "dist/lst-worker.js with the other dist/ files and pass { wasmPaths: '<URL of that folder>/' }; or use " +
+    'LongShortTransformer on this thread');
+}
 
 /**
  * The Long-Short Transformer in a Worker. Get one with
@@ -11,7 +25,7 @@ import { describe } from '../config.js';
  */
 export class LongShortTransformerWorker {
   /** @private */
-  constructor(token, worker) {
+  constructor(token, { worker, url }) {
     if (token !== CONSTRUCT) throw new Error('use LongShortTransformerWorker.load() or .create()');
     /** @private */
     this._worker = worker;
@@ -23,68 +37,119 @@ export class LongShortTransformerWorker {
     this._info = null;
     /** @private */
     this._disposed = false;
+    /** @private */
+    this._failure = null;
     worker.ref?.();  // until the worker says it is ready
+    let timer;
     /** @private */
     this._ready = new Promise((resolve, reject) => {
-      this._fail = reject;
+      const fail = (err) => {
+        clearTimeout(timer);
+        this._failure ??= err;
+        reject(err);
+        for (const p of this._pending.values()) p.reject(err);
+        this._pending.clear();
+        worker.unref?.();
+      };
+      timer = setTimeout(() => fail(new Error(`the model worker ${url} did not start within ` +
+        `${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
       worker.onmessage = ({ data }) => {
-        if (data.ready) {
+        if (data?.ready) {
+          clearTimeout(timer);
           if (this._pending.size === 0) worker.unref?.();
           resolve();
           return;
         }
-        const p = this._pending.get(data.id);
+        const p = this._pending.get(data?.id);
         if (!p) return;
         if (data.progress) { p.progress?.(data.progress); return; }
         this._pending.delete(data.id);
         if (this._pending.size === 0) worker.unref?.();
-        if (data.error) p.reject(new Error(data.error.message));
-        else p.resolve(data.result);
+        if (data.error) {
+          const err = new Error(data.error.message);
+          if (data.error.name === 'AbortError') err.name = 'AbortError';
+          p.reject(err);
+        } else p.resolve(data.result);
       };
-      worker.onerror = (e) => {
-        const err = new Error(`the model worker failed: ${e?.message ?? e}`);
-        reject(err);
-        for (const p of this._pending.values()) p.reject(err);
-        this._pending.clear();
-      };
+      worker.onerror = (e) => { e?.preventDefault?.(); fail(workerError(e, url)); };
+      worker.onmessageerror = () => fail(new Error(`the model worker ${url} sent a message that could not be read`));
     });
-  }
-
-  /** @private */
-  async _call(method, args, { transfer = [], progress } = {}) {
-    if (this._disposed) throw new Error('model was disposed');
-    await this._ready;
-    const id = this._nextId++;
-    return new Promise((resolve, reject) => {
-      if (this._pending.size === 0) this._worker.ref?.();
-      this._pending.set(id, { resolve, reject, progress });
-      this._worker.postMessage({ id, method, args }, transfer);
-    });
+    this._ready.catch(() => {});  // observed by every call
   }
 
   /**
-   * Loads safetensors weights in a new Worker.
+   * Posts one call; its id is taken before anything is awaited, so that
+   * abort/stop messages sent meanwhile name the right call.
+   * @private
+   */
+  _call(method, args, { transfer = [], progress } = {}) {
+    if (this._disposed) return { id: 0, result: Promise.reject(new Error('model was disposed')) };
+    const id = this._nextId++;
+    const result = this._ready.then(() => new Promise((resolve, reject) => {
+      if (this._disposed) { reject(new Error('model was disposed')); return; }
+      if (this._failure) { reject(this._failure); return; }
+      if (this._pending.size === 0) this._worker.ref?.();
+      this._pending.set(id, { resolve, reject, progress });
+      try {
+        this._worker.postMessage({ id, method, args }, transfer);
+      } catch (e) {
+        this._pending.delete(id);
+        if (this._pending.size === 0) this._worker.unref?.();
+        reject(new Error(`${method}: an argument cannot be sent to the model worker (${e?.message ?? e}): ` +
+          'pass plain data (numbers, strings, arrays, typed arrays); functions stay on this thread'));
+      }
+    }));
+    return { id, result };
+  }
+
+  /** @private Sends a control message about call `target`, if the worker is alive. */
+  _control(method, target) {
+    if (this._disposed || this._failure) return;
+    try { this._worker.postMessage({ id: 0, method, args: [target] }); } catch { /* worker gone */ }
+  }
+
+  /** @private Starts a Worker and runs its first call (load or create), honouring `signal`. */
+  static async _start(wasmPaths, method, args, { transfer, progress, signal }) {
+    if (signal?.aborted) throw abortError(signal);
+    const m = new LongShortTransformerWorker(CONSTRUCT, startModelWorker(wasmPaths));
+    const call = m._call(method, args, { transfer, progress });
+    // An abort settles at once: the Worker is terminated, whatever it is doing.
+    let onAbort;
+    const aborted = new Promise((_, reject) => { onAbort = () => reject(abortError(signal)); });
+    signal?.addEventListener?.('abort', onAbort, { once: true });
+    try {
+      m._info = await Promise.race([call.result, aborted]);
+    } catch (e) {
+      m.dispose();
+      throw e;
+    } finally {
+      signal?.removeEventListener?.('abort', onAbort);
+    }
+    return m;
+  }
+
+  /**
+   * Loads safetensors weights in a new Worker. A URL string resolves against
+   * the calling page, as on the main thread; `signal` cancels the download.
    * @param {string|URL|ArrayBuffer|ArrayBufferView|Response|Blob} source
    * @param {import('../index.js').LoadOptions} [options]
    * @returns {Promise<LongShortTransformerWorker>}
    */
   static async load(source, options = {}) {
-    const { progress_callback, ...rest } = options;
+    if (options === null || typeof options !== 'object') throw new TypeError(`load: options must be an object, got ${describe(options)}`);
+    const { progress_callback, signal, ...rest } = options;
+    checkSignal(signal, 'load');
+    if (progress_callback !== undefined && typeof progress_callback !== 'function') {
+      throw new TypeError(`load: progress_callback must be a function, got ${describe(progress_callback)}`);
+    }
     let src = source;
     if (typeof Response !== 'undefined' && source instanceof Response) src = new Uint8Array(await source.arrayBuffer());
-    else if (source instanceof URL) src = source.href;
     else if (source instanceof ArrayBuffer) src = new Uint8Array(source.slice(0));
     else if (ArrayBuffer.isView(source)) src = new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice();
-    if (rest.wasmPaths instanceof URL) rest.wasmPaths = rest.wasmPaths.href;
-    const m = new LongShortTransformerWorker(CONSTRUCT, await startModelWorker());
-    try {
-      m._info = await m._call('load', [src, { ...rest, progress: Boolean(progress_callback) }],
-        { transfer: src instanceof Uint8Array ? [src.buffer] : [], progress: progress_callback });
-    } catch (e) {
-      m.dispose();
-      throw e;
-    }
-    return m;
+    const resolved = resolveForWorker(src, rest.wasmPaths);
+    return LongShortTransformerWorker._start(rest.wasmPaths, 'load',
+      [resolved.source, { ...rest, wasmPaths: resolved.wasmPaths, progress: Boolean(progress_callback) }],
+      { transfer: resolved.source instanceof Uint8Array ? [resolved.source.buffer] : [], progress: progress_callback, signal });
   }
 
   /**
@@ -94,16 +159,8 @@ export class LongShortTransformerWorker {
    */
   static async create(options) {
     if (options === null || typeof options !== 'object') throw new TypeError(`create: expected the seed's kwargs, got ${describe(options)}`);
-    const opts = { ...options };
-    if (opts.wasmPaths instanceof URL) opts.wasmPaths = opts.wasmPaths.href;
-    const m = new LongShortTransformerWorker(CONSTRUCT, await startModelWorker());
-    try {
-      m._info = await m._call('create', [opts]);
-    } catch (e) {
-      m.dispose();
-      throw e;
-    }
-    return m;
+    const { wasmPaths } = resolveForWorker(undefined, options.wasmPaths);
+    return LongShortTransformerWorker._start(options.wasmPaths, 'create', [{ ...options, wasmPaths }], {});
   }
 
   /** @private */
@@ -128,7 +185,7 @@ export class LongShortTransformerWorker {
    */
   async forward(tokens, options = {}) {
     const { out, ...rest } = options ?? {};
-    const result = await this._call('forward', [tokens, rest]);
+    const result = await this._call('forward', [tokens, rest]).result;
     if (out === undefined) return result;
     if (!(out instanceof Float32Array) || out.length !== result.data.length) {
       throw new Error(`forward: out must be a Float32Array of ${result.dims.join(' * ')} = ${result.data.length} logits`);
@@ -143,7 +200,7 @@ export class LongShortTransformerWorker {
    * @returns {Promise<Uint8Array>}
    */
   save(options = {}) {
-    return this._call('save', [options]);
+    return this._call('save', [options]).result;
   }
 
   /**
@@ -158,18 +215,17 @@ export class LongShortTransformerWorker {
     const { callback, signal, ...rest } = options;
     if (callback !== undefined && typeof callback !== 'function') throw new Error(`generate: callback must be a function, got ${describe(callback)}`);
     this._check();
-    const id = this._nextId;  // the id _call() is about to use
-    const onAbort = () => { if (!this._disposed) this._worker.postMessage({ id: 0, method: 'abort', args: [id] }); };
-    if (signal?.aborted) rest.pre_aborted = true;
-    signal?.addEventListener?.('abort', onAbort, { once: true });
     let stopped = false;
+    const call = this._call('generate', [prompt, { ...rest, pre_aborted: signal?.aborted === true }], {
+      progress: (step) => {
+        if (stopped || !callback) return;
+        if (callback(step) === false) { stopped = true; this._control('stop', call.id); }
+      },
+    });
+    const onAbort = () => this._control('abort', call.id);
+    signal?.addEventListener?.('abort', onAbort, { once: true });
     try {
-      return await this._call('generate', [prompt, rest], {
-        progress: (step) => {
-          if (stopped || !callback) return;
-          if (callback(step) === false) { stopped = true; this._worker.postMessage({ id: 0, method: 'stop', args: [id] }); }
-        },
-      });
+      return await call.result;
     } finally {
       signal?.removeEventListener?.('abort', onAbort);
     }

@@ -21,7 +21,7 @@ const skip = !playwright ? 'playwright-core not installed (npm install)' : !exis
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 const PAGE = `<!doctype html>
-<script type="importmap">{"imports": {"#platform": "/js/runtime/platform-browser.js"}}</script>
+<script type="importmap">{"imports": {"#platform": "/js/runtime/platform-browser.js", "#model-worker": "/js/worker/start-worker-browser.js"}}</script>
 <script type="module">
 import { LongShortTransformer, SafetensorsFile } from '/js/index.js';
 window.runCase = async (options) => {

@@ -24,12 +24,13 @@ export function launchChromium() {
 }
 
 /**
- * The repository served on 127.0.0.1 by the demo's server.
- * @param {{ isolation: boolean }} options
+ * The repository (or `root`) served on 127.0.0.1 by the demo's server;
+ * `log` receives a line per request ("200 GET /path").
+ * @param {{ isolation: boolean, root?: string, log?: (line: string) => void }} options
  * @returns {Promise<{ origin: string, close: () => Promise<void> }>}
  */
-export async function serveRepo({ isolation }) {
-  const server = createDemoServer({ isolation });
+export async function serveRepo({ isolation, root, log }) {
+  const server = createDemoServer({ isolation, root, log });
   const port = await listen(server, 0);
   return {
     origin: `http://127.0.0.1:${port}`,
