@@ -28,20 +28,25 @@ if (checkOnly) {
   console.error(`dist/ is stale: ${why}`);
   process.exit(1);
 }
-function run(cmd, args, need) {
+function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
   if (r.error?.code === 'ENOENT' || r.status !== 0) {
-    console.error(`\nlong-short-transformer: dist/ needs a rebuild (${why}) and \`${cmd} ${args.join(' ')}\` failed.\n${need}`);
+    console.error(`\nlong-short-transformer: dist/ needs a rebuild (${why}) and \`${cmd} ${args.join(' ')}\` failed (see above).`);
     process.exit(1);
   }
 }
-const emscripten = spawnSync('bash', ['-c', 'command -v emcmake'], { encoding: 'utf8' }).status === 0;
-if (wasmStale && !emscripten) {
-  console.error(`long-short-transformer: dist/ (the WebAssembly builds) must be built here (${why}), which needs ` +
-    'Emscripten, not found on PATH. Either install the published package or a tarball made by `npm pack` in a built ' +
-    'clone, or install Emscripten first (Debian: `apt-get install emscripten`, or `npm run setup` in a clone as root).');
+function fail(need) {
+  console.error(`long-short-transformer: ${ROOT} has no current build in dist/ (${why}), and building it here ` +
+    `needs ${need}. Either install the published package, or a tarball made by \`npm pack\` in a built clone; ` +
+    `or build this clone first (as root on Debian: \`cd ${ROOT} && npm run setup && npm run build:wasm\`) and install it again.`);
   process.exit(1);
 }
-if (wasmStale) run('bash', ['scripts/build-wasm.sh'], 'See the messages above.');
-else run(process.execPath, ['scripts/build-worker.mjs'], 'Run `npm install` (esbuild is a devDependency).');
-run(process.execPath, ['scripts/dist-inputs.mjs', '--write'], '');
+// Check the tools before anything runs, so that a missing one fails in a second, not after a build.
+const emscripten = spawnSync('bash', ['-c', 'command -v emcmake'], { encoding: 'utf8' }).status === 0;
+let esbuild = true;
+try { await import('esbuild'); } catch { esbuild = false; }
+if (wasmStale && !emscripten) fail('Emscripten (not found on PATH)');
+if (!esbuild) fail("esbuild, a devDependency that is not installed here (a folder install doesn't install them)");
+if (wasmStale) run('bash', ['scripts/build-wasm.sh']);
+else run(process.execPath, ['scripts/build-worker.mjs']);
+run(process.execPath, ['scripts/dist-inputs.mjs', '--write']);

@@ -21,7 +21,9 @@ fi
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm: installing dev dependencies"
-  npm install --no-audit --no-fund --loglevel=error
+  # --ignore-scripts: the package's own prepare (build dist/ for git installs) is for users;
+  # here the build scripts run when they are needed.
+  npm install --no-audit --no-fund --loglevel=error --ignore-scripts
 else
   echo "==> npm: dependencies present"
 fi
