@@ -65,6 +65,7 @@ async function generate(values) {
     process.stdout.write('\n');
     process.stderr.write(`${r.tokens.length} tokens, ${r.stats.tokens_per_second.toFixed(1)} tokens/s ` +
       `(${model.runtime.variant}, ${model.runtime.threads} thread(s)), finish: ${r.finish_reason}\n`);
+    for (const w of r.warnings) process.stderr.write(`note: ${w} (--reencode)\n`);
   } finally {
     model.dispose();
   }

@@ -32,7 +32,7 @@ export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 
 /** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
 export type WasmPaths = string | URL | Partial<Record<
   'lst.js' | 'lst.mjs' | 'lst.wasm' | 'lst-threaded.js' | 'lst-threaded.mjs' | 'lst-threaded.wasm' |
-  'lst-threaded.worker.js', string | URL>>;
+  'lst-threaded.worker.js' | 'lst-worker.js', string | URL>>;
 
 export interface EngineOptions {
   /** Threads of the model (default: the machine's, at most 4, when the threaded build can run; else 1). */
@@ -55,13 +55,23 @@ export interface ProgressInfo {
   total?: number;
   /** Percent, when the total is known. */
   progress?: number;
+  /** True when the file is read from the browser's cache (Cache API) rather than downloaded. */
+  cached?: boolean;
 }
 
 export interface LoadOptions extends EngineOptions {
   /** The seed's kwargs, overriding the file's __metadata__ config. */
   config?: LongShortTransformerConfig;
-  /** Called while the weight file downloads. */
+  /** Called while the weight file downloads (or is read from the cache: `cached: true`). */
   progress_callback?: (info: ProgressInfo) => void;
+  /** Cancels the load (the download, and a Worker's start): the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * Browsers: keep downloaded model files in the Cache API and read them from there on the next
+   * page load (true, default); false: always download; 'revalidate': ask the server whether the
+   * file changed (ETag / Last-Modified) and use the cached copy when it did not. Node reads files directly.
+   */
+  cache?: boolean | 'revalidate';
 }
 
 export interface CreateOptions extends LongShortTransformerConfig, EngineOptions {
@@ -108,6 +118,12 @@ export interface RuntimeInfo {
 }
 
 /** The Long-Short Transformer language model in WebAssembly. */
+/** A prompt: text (byte-level models) or token ids. */
+export type PromptInput = string | readonly number[] | Int32Array | Uint32Array | Int16Array | Uint16Array | Uint8Array;
+
+/** Several prompts, generated independently (one result each). */
+export type PromptBatch = readonly string[] | readonly (readonly number[] | Int32Array | Uint32Array | Uint8Array)[];
+
 /** Options of generate() and stream(), in the seed's snake_case (SPEC 5). */
 export interface GenerateOptions {
   /** New tokens to sample (the seed's seq_len). Default 256. */
@@ -127,7 +143,7 @@ export interface GenerateOptions {
   /** Stop after this token (included, as the seed). */
   eos_token?: number;
   /** Stop sequences: strings (byte-level models) or token-id lists; included in the output. */
-  stop?: string | string[] | number[] | number[][];
+  stop?: string | readonly string[] | readonly number[] | readonly (readonly number[])[];
   /** Stops generation between tokens (finish_reason 'abort'). */
   signal?: AbortSignal;
   /** Called for every new token; return false to stop (finish_reason 'callback'). */
@@ -165,14 +181,21 @@ export interface GenerationStep {
   /** Milliseconds spent computing this token. */
   ms: number;
   attention?: AttentionWeights;
+  /**
+   * Said once per generation, on the step after which the context passes max_seq_len in the
+   * exact mode: every later token re-encodes the whole window (about 100x slower).
+   */
+  warning?: string;
 }
 
 export interface GenerateResult {
   /** The new tokens only (as the seed). */
   tokens: number[];
-  /** Their text, for byte-level models (num_tokens 256). */
-  text?: string;
+  /** Their text: the UTF-8 decoding for byte-level models (num_tokens 256); '' for other vocabularies. */
+  text: string;
   finish_reason: 'length' | 'eos' | 'stop' | 'abort' | 'callback';
+  /** What the generation said on the way (step.warning). */
+  warnings: string[];
   stats: { tokens_per_second: number; ms_per_token: number };
 }
 
@@ -198,10 +221,11 @@ export declare class LongShortTransformer {
   /** The weights as a safetensors file (seed names, config in __metadata__). */
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
   /** The seed's generate() with the incremental cache; a list of prompts gives a list of results. */
-  generate(prompt: string | number[], options?: GenerateOptions): Promise<GenerateResult>;
-  generate(prompt: string[] | number[][], options?: GenerateOptions): Promise<GenerateResult[]>;
+  generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
+  generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
+  generate(prompt: PromptInput | PromptBatch, options?: GenerateOptions): Promise<GenerateResult | GenerateResult[]>;
   /** generate() as an async iterator of steps. */
-  stream(prompt: string | number[], options?: GenerateOptions): AsyncGenerator<GenerationStep>;
+  stream(prompt: PromptInput, options?: GenerateOptions): AsyncGenerator<GenerationStep>;
   /** Frees the model's memory and threads. Idempotent. */
   dispose(): void;
 }
@@ -223,9 +247,10 @@ export declare class LongShortTransformerWorker {
   readonly disposed: boolean;
   forward(tokens: TokensInput, options?: ForwardOptions): Promise<Logits>;
   save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
-  generate(prompt: string | number[], options?: GenerateOptions): Promise<GenerateResult>;
-  generate(prompt: string[] | number[][], options?: GenerateOptions): Promise<GenerateResult[]>;
-  stream(prompt: string | number[], options?: GenerateOptions): AsyncGenerator<GenerationStep>;
+  generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
+  generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
+  generate(prompt: PromptInput | PromptBatch, options?: GenerateOptions): Promise<GenerateResult | GenerateResult[]>;
+  stream(prompt: PromptInput, options?: GenerateOptions): AsyncGenerator<GenerationStep>;
   dispose(): void;
 }
 
@@ -265,6 +290,12 @@ export declare const CONFIG_KEYS: readonly string[];
 
 /** URL of the bundled byte-level model (tinyshakespeare; see MODEL.md): pass it to load(). */
 export declare const bundledModelUrl: URL;
+
+/** Name of the Cache API cache holding downloaded model files (browsers). */
+export declare const MODEL_CACHE_NAME: string;
+
+/** Removes cached model downloads: the one of `url`, or all of them. Resolves to whether anything was removed (false in Node). */
+export declare function clearModelCache(url?: string | URL): Promise<boolean>;
 
 // ------------------------------------------------------------------ training
 

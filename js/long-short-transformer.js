@@ -232,7 +232,8 @@ export class LongShortTransformer {
    */
   async generate(prompt, options = {}) {
     this._check();
-    if (Array.isArray(prompt) && prompt.length > 0 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) {
+    if (Array.isArray(prompt) && prompt.length > 0 &&
+        (typeof prompt[0] === 'string' || Array.isArray(prompt[0]) || ArrayBuffer.isView(prompt[0]))) {
       const results = [];
       for (let row = 0; row < prompt.length; row++) results.push(await this._generateOne(prompt[row], options, row));
       return results;
@@ -271,10 +272,13 @@ export class LongShortTransformer {
     const seconds = ((typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0) / 1000;
     const out = {
       tokens,
+      text: '',
       finish_reason: result.finish_reason,
+      warnings: result.warnings ?? [],
       stats: { tokens_per_second: tokens.length / Math.max(seconds, 1e-9), ms_per_token: (seconds * 1000) / Math.max(tokens.length, 1) },
     };
-    if (this._config.num_tokens === 256) out.text = text + (result.tail ?? '');
+    // Byte-level models: the UTF-8 text; other vocabularies have no text ('').
+    out.text = this._config.num_tokens === 256 ? text + (result.tail ?? '') : '';
     return out;
   }
 

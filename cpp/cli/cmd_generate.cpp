@@ -1,5 +1,6 @@
 // lst generate: the seed's generate() from the command line, streaming the
 // new tokens to stdout (bytes for byte-level models, ids otherwise).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -67,9 +68,23 @@ int cmd_generate(int argc, char** argv) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\n");
   std::fflush(stdout);  // the text ends before the stats line on a terminal
-  if (!a.has("quiet"))
+  if (!a.has("quiet")) {
     std::fprintf(stderr, "lst generate: %zu tokens in %.2f s (%.1f tokens/s), finish: %s\n",
                  r.tokens.size(), s, r.tokens.size() / s, finish_reason_name(r.finish));
+    // Past max_seq_len the seed's exact mode re-encodes the whole window for
+    // every token (docs: README "Same function as the seed"): say so, once.
+    const int64_t total = static_cast<int64_t>(prompt.size() + r.tokens.size());
+    const int64_t max_len = model.config().max_seq_len;
+    if (dopt.mode == ContextMode::kExact && total > max_len) {
+      std::fprintf(stderr,
+                   "lst generate: the context passed max_seq_len (%lld) after %lld new tokens; from there the "
+                   "exact mode re-encoded the last %lld tokens for every token (about 100x slower per token); "
+                   "--reencode is the fast mode\n",
+                   static_cast<long long>(max_len),
+                   static_cast<long long>(std::max<int64_t>(0, max_len - static_cast<int64_t>(prompt.size()))),
+                   static_cast<long long>(max_len));
+    }
+  }
   return 0;
 }
 

@@ -57,12 +57,25 @@ export function serveModel(port) {
     },
   };
 
+  // Control messages (abort, stop) name the call they act on. One may arrive
+  // before its call (the caller sends it as soon as the user aborts): it is
+  // kept until that call starts. Call ids only grow.
+  let lastId = 0;
+  const early = new Map();
+  const control = (method, ac) => { if (method === 'abort') ac.abort(); else ac.stopped = true; };
+
   port.listen(async ({ id, method, args }) => {
-    // Control messages name the call they act on.
-    if (method === 'abort') { running.get(args[0])?.abort(); return; }
-    if (method === 'stop') { const ac = running.get(args[0]); if (ac) ac.stopped = true; return; }
+    if (method === 'abort' || method === 'stop') {
+      const target = args[0];
+      if (running.has(target)) control(method, running.get(target));
+      else if (target > lastId) early.set(target, [...(early.get(target) ?? []), method]);
+      return;
+    }
+    lastId = Math.max(lastId, id);
     const ac = new AbortController();
     running.set(id, ac);
+    for (const m of early.get(id) ?? []) control(m, ac);
+    early.delete(id);
     try {
       if (!Object.hasOwn(methods, method)) throw new Error(`the model worker has no method '${method}'`);
       if (method !== 'load' && method !== 'create' && !model) throw new Error('no model is loaded in this worker');

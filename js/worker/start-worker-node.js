@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 /** @returns {{ worker: object, url: string }} */
 export function startModelWorker() {
   const url = new URL('./model-worker-node.js', import.meta.url);
-  const w = new Worker(url);
+  // Not the caller's --input-type / --eval flags: they would apply to the worker's entry file.
+  const execArgv = process.execArgv.filter((a) => !/^--(input-type|eval|print)\b/.test(a) && a !== '-e' && a !== '-p');
+  const w = new Worker(url, { execArgv });
   w.unref();
   const adapter = {
     onmessage: null,

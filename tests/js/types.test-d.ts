@@ -3,7 +3,8 @@
 import {
   LongShortTransformer, LongShortTransformerWorker, SafetensorsFile, readSafetensorsHeader,
   type CreateOptions, type Logits, type ProgressInfo, type ResolvedConfig,
-  Trainer, type TrainerEvent, type TrainerRunResult, type TrainerStep,
+  Trainer, type TrainerEvent, type TrainerRunResult, type TrainerStep, type GenerateResult,
+  clearModelCache, bundledModelUrl,
 } from 'long-short-transformer';
 
 async function main(): Promise<void> {
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
     config: { num_tokens: 256, dim: 512, depth: 6, max_seq_len: 1024 },
   });
   await LongShortTransformer.load(new Uint8Array(8));
+  const removed: boolean = await clearModelCache(bundledModelUrl);
+  await LongShortTransformer.load(bundledModelUrl, { signal: new AbortController().signal, cache: 'revalidate' });
+  // @ts-expect-error cache takes true, false or 'revalidate'
+  await LongShortTransformer.load(bundledModelUrl, { cache: 'always' });
+  void removed;
   await LongShortTransformer.load(new ArrayBuffer(8), { threaded: false });
   await LongShortTransformer.load(new Response(null), { wasmPaths: { 'lst.wasm': new URL('https://x/lst.wasm') } });
 
@@ -77,7 +83,19 @@ void main;
 async function generationTypes(m: LongShortTransformer) {
   const r = await m.generate('ROMEO:', { max_new_tokens: 10, temperature: 0.8, filter_thres: 0.9, seed: 1, stop: '\n\n' });
   const finish: 'length' | 'eos' | 'stop' | 'abort' | 'callback' = r.finish_reason;
-  const text: string | undefined = r.text;
+  const text: string = r.text;
+  const warnings: string[] = r.warnings;
+  // Readonly and typed-array prompts and stop lists, and a prompt whose type is a union.
+  const ids: readonly number[] = [1, 2, 3];
+  const stops: readonly string[] = ['\n\n', 'END'];
+  await m.generate(ids, { stop: stops });
+  await m.generate(new Int32Array([1, 2]), { stop: [[1, 2]] as const });
+  const either: string | string[] = Math.random() > 0.5 ? 'a' : ['a', 'b'];
+  const out: GenerateResult | GenerateResult[] = await m.generate(either);
+  const batch: readonly string[] = ['a', 'b'];
+  const rows: GenerateResult[] = await m.generate(batch);
+  for await (const step of m.stream(new Uint8Array([65]))) { const w: string | undefined = step.warning; void w; }
+  void [warnings, out, rows];
   const many = await m.generate([[1, 2], [3]], { do_sample: false });
   const n: number = many[0].tokens.length;
   for await (const step of m.stream([1, 2, 3], { attention: { layer: 0, head: 1 } })) {
