@@ -23,7 +23,7 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'a
 const PAGE = `<!doctype html>
 <script type="importmap">{"imports": {"#platform": "/js/runtime/platform-browser.js", "#model-worker": "/js/worker/start-worker-browser.js"}}</script>
 <script type="module">
-import { LongShortTransformer, SafetensorsFile } from '/js/index.js';
+import { LongShortTransformer, LongShortTransformerWorker, SafetensorsFile, clearModelCache } from '/js/index.js';
 window.runCase = async (options) => {
   const url = '/tests/fixtures/v4_c_pad.safetensors';
   const file = new SafetensorsFile(new Uint8Array(await (await fetch(url)).arrayBuffer()));
@@ -44,6 +44,34 @@ window.runCase = async (options) => {
 window.tryLoad = async (options) => {
   try { await LongShortTransformer.create({ num_tokens: 10, dim: 8, depth: 1, max_seq_len: 8, heads: 1, dim_head: 8, window_size: 4, ...options }); return 'no error'; }
   catch (e) { return e.message; }
+};
+window.failures = async () => {
+  const url = '/tests/fixtures/v4_c_pad.safetensors';
+  const out = {};
+  const timed = async (name, f) => {
+    const t0 = performance.now();
+    try { await f(); out[name] = { message: 'no error' }; } catch (e) { out[name] = { message: String(e?.message ?? e) }; }
+    out[name].ms = performance.now() - t0;
+  };
+  // A pthread worker whose script (the classic glue) is not served.
+  await timed('pthread', () => LongShortTransformer.load(url, { threaded: true, threads: 2, cache: false,
+    wasmPaths: { 'lst-threaded.js': '/nowhere/lst-threaded.js' } }));
+  // The model Worker's own script is not served.
+  await timed('worker', () => LongShortTransformerWorker.load(url, { wasmPaths: '/nowhere/' }));
+  // A URL relative to this page, given to the Worker class.
+  await timed('relative', async () => (await LongShortTransformerWorker.load('tests/fixtures/v4_c_pad.safetensors')).dispose());
+  // The Cache API (the Worker shares it): cleared, then a download is stored and read back.
+  await clearModelCache();
+  const cachedOf = async (options) => {
+    const events = [];
+    const m = await LongShortTransformer.load(url, { ...options, threaded: false, progress_callback: (e) => events.push(e) });
+    m.dispose();
+    return events.some((e) => e.cached === true);
+  };
+  out.cache = [await cachedOf({}), await cachedOf({}), await cachedOf({ cache: false }), await cachedOf({ cache: 'revalidate' })];
+  out.cleared = await clearModelCache(url);
+  out.cache.push(await cachedOf({}));
+  return out;
 };
 window.ready = true;
 </script>`;
@@ -107,5 +135,21 @@ test('page without isolation: single-threaded build, actionable error for thread
   assert.ok(r.err <= 5e-5);
   assert.match(await page.evaluate(() => window.tryLoad({ threaded: true })), /cross-origin isolated/);
   assert.match(await page.evaluate(() => window.tryLoad({ wasmPaths: '/nowhere/' })), /could not (load|fetch) the WebAssembly .*nowhere.*wasmPaths/);
+  await page.close();
+});
+
+test('failures are bounded and named; Worker URLs resolve against the page; the model cache', { skip, timeout: 120_000 }, async () => {
+  const page = await open(true);
+  const r = await page.evaluate(() => window.failures());
+  console.log(`# browser failures: ${JSON.stringify(r)}`);
+  assert.match(r.pthread.message, /worker thread of the threaded build failed to start.*Cross-Origin-Embedder-Policy.*threaded: false/);
+  assert.match(r.worker.message, /the model worker .*nowhere\/lst-worker\.js failed: its script could not be loaded.*wasmPaths/);
+  assert.doesNotMatch(r.worker.message, /object Event/);
+  for (const k of ['pthread', 'worker']) assert.ok(r[k].ms < 30_000, `${k} took ${r[k].ms} ms`);
+  assert.equal(r.relative.message, 'no error');
+  // first load downloads, second reads the cache, cache: false downloads, 'revalidate' gets a 304-less
+  // server (no validators) and downloads; after clearModelCache() the next load downloads again.
+  assert.deepEqual(r.cache, [false, true, false, false, false]);
+  assert.equal(r.cleared, true);
   await page.close();
 });
