@@ -16,7 +16,7 @@ const el = {
   loadBundled: $('load-bundled'), modelInfo: $('model-info'), runtimeInfo: $('runtime-info'),
   prompt: $('prompt'), temperature: $('temperature'), temperatureRange: $('temperature-range'), sampling: $('sampling'),
   filterThres: $('filter-thres'), topK: $('top-k'), filterLabel: $('filter-label'), topKLabel: $('top-k-label'),
-  length: $('length'), seed: $('seed'), contextMode: $('context-mode'),
+  length: $('length'), seed: $('seed'), contextMode: $('context-mode'), contextNote: $('context-note'),
   generate: $('generate'), stop: $('stop'), finish: $('finish'),
   output: $('output'), outputPrompt: $('output-prompt'), outputGenerated: $('output-generated'), cursor: $('cursor'),
   tps: $('stat-tps'), ms: $('stat-ms'), context: $('stat-context'), tokens: $('stat-tokens'), first: $('stat-first'),
@@ -37,8 +37,13 @@ const state = {
   lastResult: null,
   lastStats: null,
   loadAttempts: 0,           // finished load attempts (good or bad)
+  lastContextMode: null,     // the mode the latest run used past max_seq_len
+  textPrompt: null,          // the text prompt put aside while a token-id model is loaded
+  idPrompt: null,            // the token-id prompt the page wrote for such a model
 };
-const timings = { modelReady: null, firstChar: null };   // ms since navigation start
+// modelReady, firstChar: ms since navigation start (first model, first character
+// of the page); firstToken: ms from Generate to the first token of the latest run.
+const timings = { modelReady: null, firstChar: null, firstToken: null };
 window.demo = { state, timings, attentionView };
 
 // ---------------------------------------------------------------- helpers
@@ -87,10 +92,10 @@ function fillSelect(select, n, selected) {
   select.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(String(i), String(i), false, i === selected)));
 }
 
+// Both builds are WebAssembly SIMD128 (the loader refuses engines without it).
 function buildLabel(runtime) {
   const variant = runtime.variant === 'threaded' ? `threaded ×${runtime.threads}` : 'single-threaded';
-  const simd = runtime.simd === false ? 'no SIMD' : 'SIMD128';
-  return `${variant}, ${simd}`;
+  return `${variant}, SIMD128`;
 }
 
 // ---------------------------------------------------------------- loading
@@ -114,13 +119,15 @@ async function loadModel(source, name, size) {
   const t0 = performance.now();
   let fileSize = size ?? 0;
   try {
+    let fromCache = false;
     const model = await LongShortTransformerWorker.load(source, {
       progress_callback: (p) => {
+        if (p.cached) fromCache = true;
         if (p.total) {
           fileSize = p.total;
           el.progress.max = p.total;
           el.progress.value = p.loaded ?? 0;
-          setStatus(`Loading ${name}… ${formatBytes(p.loaded ?? 0)} of ${formatBytes(p.total)}`);
+          setStatus(`Loading ${name}${p.cached ? ' from the browser cache' : ''}… ${formatBytes(p.loaded ?? 0)} of ${formatBytes(p.total)}`);
         } else if (p.loaded) {
           setStatus(`Loading ${name}… ${formatBytes(p.loaded)}`);
         }
@@ -130,9 +137,10 @@ async function loadModel(source, name, size) {
     state.model = model;
     state.modelName = name;
     old?.dispose();
-    describeModel(model, name, fileSize, performance.now() - t0);
+    describeModel(model, name, fileSize, performance.now() - t0, fromCache);
     timings.modelReady ??= performance.now();
-    setStatus(`Ready: ${name}`);
+    setStatus(`Ready: ${name}${fromCache ? ' (from the browser cache)' : ''}`);
+    updateContextNote();
   } catch (e) {
     const message = e?.message ?? String(e);
     showError(`Could not load ${name}: ${message}`);
@@ -145,7 +153,7 @@ async function loadModel(source, name, size) {
   }
 }
 
-function describeModel(model, name, fileSize, loadMs) {
+function describeModel(model, name, fileSize, loadMs, fromCache) {
   const c = model.config;
   fillList(el.modelInfo, [
     ['file', name],
@@ -162,10 +170,10 @@ function describeModel(model, name, fileSize, loadMs) {
   fillList(el.runtimeInfo, [
     ['build', rt.variant === 'threaded' ? 'threaded (pthreads)' : 'single-threaded'],
     ['threads', String(rt.threads)],
-    ['SIMD', rt.simd === false ? 'no' : 'WebAssembly SIMD128'],
+    ['SIMD', 'WebAssembly SIMD128'],
     ['GEMM backend', rt.backend],
     ['cross-origin isolated', globalThis.crossOriginIsolated ? 'yes' : 'no (single-threaded build only)'],
-    ['load time', `${Math.round(loadMs)} ms`],
+    ['load time', `${Math.round(loadMs)} ms${fromCache ? ' (file from the browser cache)' : ''}`],
   ]);
   el.build.textContent = buildLabel(rt);
   el.build.dataset.variant = rt.variant;
@@ -173,9 +181,17 @@ function describeModel(model, name, fileSize, loadMs) {
   fillSelect(el.layer, c.depth, c.depth - 1);
   fillSelect(el.head, c.heads, 0);
   attentionView.reset(c);
-  if (c.num_tokens !== 256 && /[^\d\s,]/.test(el.prompt.value)) {
-    el.prompt.value = '0';
+  // A token-id model gets a token-id prompt; the text prompt comes back with a byte-level model.
+  if (c.num_tokens !== 256) {
+    if (/[^\d\s,]/.test(el.prompt.value)) {
+      state.textPrompt = el.prompt.value;
+      el.prompt.value = state.idPrompt = '0';
+    }
     el.prompt.title = 'This model is not byte-level: type token ids, separated by spaces';
+  } else {
+    if (state.textPrompt !== null && el.prompt.value === state.idPrompt) el.prompt.value = state.textPrompt;
+    state.textPrompt = state.idPrompt = null;
+    el.prompt.title = '';
   }
 }
 
@@ -225,6 +241,46 @@ function render() {
   }
 }
 
+/** Tokens of the prompt as typed (0 when it does not parse yet). */
+function promptLength(config) {
+  try {
+    return readPrompt(config).ids.length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The mode a run uses past max_seq_len: 'auto' is the seed's exact mode while
+ * the run stays within max_seq_len and the fast re-encode mode when it would
+ * pass it (the exact mode then re-encodes the whole window per token).
+ */
+function contextMode(config) {
+  const chosen = el.contextMode.value;
+  if (chosen !== 'auto') return chosen;
+  const length = Number(el.length.value) || 0;
+  return promptLength(config) + length > config.max_seq_len ? 'reencode' : 'exact';
+}
+
+/** Says before the run what passing max_seq_len will cost, and which mode runs. */
+function updateContextNote() {
+  const model = state.model;
+  if (!model) { el.contextNote.hidden = true; return; }
+  const c = model.config;
+  const n = promptLength(c);
+  const length = Number(el.length.value) || 0;
+  if (n + length <= c.max_seq_len) { el.contextNote.hidden = true; return; }
+  const after = Math.max(0, c.max_seq_len - n);
+  const mode = contextMode(c);
+  el.contextNote.hidden = false;
+  el.contextNote.textContent = mode === 'exact'
+    ? `This run passes max_seq_len (${c.max_seq_len}) after ${after} new tokens. From there the exact mode (the seed's) ` +
+      `re-encodes the last ${c.max_seq_len} tokens for every token: about 100x slower per token. ` +
+      '"re-encode (fast)" keeps it fast.'
+    : `This run passes max_seq_len (${c.max_seq_len}) after ${after} new tokens: it runs in the fast re-encode mode ` +
+      `(re-encodes every ${Math.floor(c.max_seq_len / 2)} tokens; not the seed's exact function). Choose "exact" for the seed's.`;
+}
+
 function readOptions(config) {
   const num = (input, name, lo, hi, integer) => {
     const v = Number(input.value);
@@ -237,7 +293,7 @@ function readOptions(config) {
     max_new_tokens: num(el.length, 'Length', 1, 100000, true),
     temperature: num(el.temperature, 'Temperature', 0, 5, false),
     seed: num(el.seed, 'Seed', 0, Number.MAX_SAFE_INTEGER, true),
-    context_mode: el.contextMode.value,
+    context_mode: contextMode(config),
   };
   if (el.sampling.value === 'filter_thres') o.filter_thres = num(el.filterThres, 'Filter threshold', 0, 1, false);
   else if (el.sampling.value === 'top_k') o.top_k = num(el.topK, 'Top-k', 1, config.num_tokens, true);
@@ -274,6 +330,7 @@ async function generate() {
   const byteLevel = model.config.num_tokens === 256;
   const { ids, shown } = readPrompt(model.config);
   const controller = new AbortController();
+  state.lastContextMode = options.context_mode;
   state.generating = controller;
   state.generations++;
   state.tokens = ids.slice();
@@ -286,13 +343,21 @@ async function generate() {
   el.cursor.hidden = false;
   pendingText = '';
   Object.assign(live, { count: 0, msSum: 0, tFirst: 0, context: 0 });
-  for (const e of [el.tps, el.ms, el.context, el.tokens]) e.textContent = '–';
+  for (const e of [el.tps, el.ms, el.context, el.tokens, el.first]) e.textContent = '–';
+  const tStart = performance.now();
+  timings.firstToken = null;
   attentionView.reset(model.config);
 
   const onStep = (step) => {
-    if (controller.signal.aborted) return;
+    // Every step the engine made is shown and counted, also one that crossed a
+    // Stop on its way here, so that the counter and the final status agree.
     const now = performance.now();
-    if (live.count === 0) live.tFirst = now;
+    if (live.count === 0) {
+      live.tFirst = now;
+      timings.firstToken = now - tStart;
+      el.first.textContent = `${Math.round(timings.firstToken)} ms`;
+    }
+    if (step.warning) el.finish.textContent = 'past max_seq_len: the exact mode now re-encodes every token (slow)';
     live.count++;
     live.msSum += step.ms;
     live.context = step.context_length;
@@ -300,11 +365,7 @@ async function generate() {
     const text = byteLevel ? step.text : `${step.token} `;
     if (text) {
       pendingText += text;
-      if (timings.firstChar === null) {
-        timings.firstChar = now;
-        el.first.textContent = `${(now / 1000).toFixed(2)} s`;
-        el.first.title = 'from page load to the first generated character';
-      }
+      timings.firstChar ??= now;
     }
     if (step.attention) {
       // The query is the token before the new one; positions count within its context.
@@ -330,6 +391,7 @@ async function generate() {
       outputText.data = result.text;     // the decoder's final text (a character cut at the end)
     }
     if (result.stats) el.tps.textContent = result.stats.tokens_per_second.toFixed(1);
+    el.tokens.textContent = String(result.tokens.length);
     state.lastStats = {
       tokens: result.tokens.length,
       tokens_per_second: result.stats?.tokens_per_second,   // wall clock, as the page sees it
@@ -342,6 +404,7 @@ async function generate() {
   } catch (e) {
     render();
     if (controller.signal.aborted || e?.name === 'AbortError') {
+      el.tokens.textContent = String(live.count);
       el.finish.textContent = `stopped after ${live.count} tokens`;
     } else {
       el.finish.textContent = '';
@@ -371,6 +434,8 @@ el.prompt.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); generate(); }
 });
 el.temperatureRange.addEventListener('input', () => { el.temperature.value = el.temperatureRange.value; });
+for (const input of [el.prompt, el.length, el.contextMode]) input.addEventListener('input', updateContextNote);
+el.contextMode.addEventListener('change', updateContextNote);
 el.temperature.addEventListener('input', () => { el.temperatureRange.value = el.temperature.value; });
 el.sampling.addEventListener('change', () => {
   el.filterLabel.hidden = el.sampling.value !== 'filter_thres';

@@ -143,7 +143,16 @@ export class AttentionView {
     const G = Math.max(1, seen, s > 0 && maxSeq > 0 ? Math.floor(maxSeq / s) * r : 0);
     const gw = Math.max(1, Math.min(14, GLOBAL_MAX_W / G));
     const gx = LEFT;
-    const lx = gx + G * gw + BLOCK_GAP;
+    // The global block is at least as wide as its labels, so that a small
+    // model's few global columns never put the two titles on each other.
+    ctx.font = 'bold 12px system-ui, sans-serif';
+    let labelW = ctx.measureText('Long-term: global tokens').width;
+    ctx.font = '10.5px system-ui, sans-serif';
+    labelW = Math.max(labelW, ctx.measureText(`${seen} so far: r = ${r} per segment of s = ${s}`).width);
+    ctx.font = '11px system-ui, sans-serif';
+    labelW = Math.max(labelW, ctx.measureText(`segments 0 … ${Math.max(0, Math.ceil(seen / r) - 1)}`).width,
+      ctx.measureText('no completed segment yet').width);
+    const lx = gx + Math.max(G * gw, Math.ceil(labelW) + 6) + BLOCK_GAP;
     // Local block: absolute positions ending at the latest query.
     const span = 2 * w + ROWS;
     const lw = (W - RIGHT_PAD - lx) / span;

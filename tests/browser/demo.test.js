@@ -124,6 +124,10 @@ async function runDemo(isolated) {
     assert.equal(info.isolated, isolated);
     assert.equal(info.variant, build);
     assert.match(info.label, isolated ? /^threaded ×\d+, SIMD128$/ : /^single-threaded, SIMD128$/);
+    // Time to first token, per generation (from Generate), not from page load.
+    const firstShown = await page.textContent('#stat-first');
+    assert.match(firstShown, /^\d+ ms$/);
+    assert.ok(info.timings.firstToken > 0 && info.timings.firstToken < 30_000, `first token after ${info.timings.firstToken} ms`);
 
     // 3. It streams (the text grows over time) and the attention panel draws
     // and changes from token to token: sampled at every animation frame of a
@@ -170,9 +174,17 @@ async function runDemo(isolated) {
       `(model ready at ${(info.timings.modelReady / 1000).toFixed(2)} s); ${info.stats.tokens_per_second.toFixed(1)} tokens/s ` +
       `over ${info.stats.tokens} tokens with attention recorded (engine ${info.stats.compute_ms_per_token.toFixed(2)} ms/token)`);
 
-    // 5. Stop stops: the text stops growing and the buttons reset.
+    // 4. Past max_seq_len: said before the run; 'auto' runs it in the fast mode, 'exact' is one click away.
     await page.fill('#length', '20000');
-    await page.selectOption('#context-mode', 'reencode');
+    await page.selectOption('#context-mode', 'exact');
+    assert.match(await page.textContent('#context-note'), /passes max_seq_len \(512\).*about 100x slower/);
+    await page.selectOption('#context-mode', 'auto');
+    assert.match(await page.textContent('#context-note'), /runs in the fast re-encode mode.*Choose "exact"/);
+    await page.fill('#length', '100');
+    assert.equal(await page.isVisible('#context-note'), false, 'no note for a run within max_seq_len');
+    await page.fill('#length', '20000');
+
+    // 5. Stop stops: the text stops growing and the buttons reset ('auto' mode: fast past max_seq_len).
     await page.click('#generate');
     await watch(page, (s) => s.length >= 60);
     assert.equal((await snapshot(page)).stopDisabled, false, 'Stop is enabled while generating');
@@ -185,6 +197,8 @@ async function runDemo(isolated) {
     assert.equal(later.stopDisabled, true, 'Stop is disabled again');
     assert.equal(later.generateDisabled, false, 'Generate is enabled again');
     assert.match(later.finish, /^stopped after \d+ tokens$/);
+    assert.equal(later.finish, `stopped after ${await page.textContent('#stat-tokens')} tokens`, 'the counter agrees with the status');
+    assert.equal(await page.evaluate(() => window.demo.state.lastContextMode), 'reencode', "'auto' chose the fast mode");
     assert.equal(await page.evaluate(() => window.demo.state.lastResult?.finish_reason), 'abort');
 
     // 6. Bad files: an error naming the file; the loaded model keeps working.
@@ -223,7 +237,14 @@ test('web demo: weights from the PyTorch package dropped on the page (a golden f
   try {
     await page.goto(`${server.origin}/web-demo/`);
     await page.waitForFunction(() => window.demo?.state.model && !window.demo.state.loading);
+    const textPrompt = await page.inputValue('#prompt');
     const fixture = readFileSync(join(ROOT, 'tests/fixtures/v7_c_gen.safetensors'));
+    // A token-id model gets a token-id prompt, and the bundled model gets the text back.
+    assert.equal((await pickFile(page, 'v7_c_gen.safetensors', fixture)).error, '');
+    assert.equal(await page.inputValue('#prompt'), '0');
+    await page.click('#load-bundled');
+    await page.waitForFunction(() => document.getElementById('model-status').textContent.startsWith('Ready: tinyshakespeare.safetensors'));
+    assert.equal(await page.inputValue('#prompt'), textPrompt);
     const s = await pickFile(page, 'v7_c_gen.safetensors', fixture, { drop: true });
     assert.equal(s.error, '');
     assert.equal(s.status, 'Ready: v7_c_gen.safetensors');
@@ -236,7 +257,7 @@ test('web demo: weights from the PyTorch package dropped on the page (a golden f
     assert.ok(ids.every((t) => Number.isInteger(t) && t >= 0 && t < 64));
     // And back to the bundled model.
     await page.click('#load-bundled');
-    await page.waitForFunction(() => document.getElementById('model-status').textContent === 'Ready: tinyshakespeare.safetensors');
+    await page.waitForFunction(() => document.getElementById('model-status').textContent.startsWith('Ready: tinyshakespeare.safetensors'));
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
