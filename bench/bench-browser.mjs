@@ -6,6 +6,9 @@
 // fresh browser context (cold cache) that generates twice: the first
 // generation right after the page loads (while Chromium still runs the wasm
 // in its baseline compiler), the second once it has tiered up. Medians.
+// Then a cold and a warm page load of each build in one browser context: the
+// requests the server saw (all, and for the model file), the time to the
+// model being ready and to the first token from page load.
 //
 //   node bench/bench-browser.mjs [--runs 3] [--length 400] [--prompt TEXT]
 //   npm run bench:browser
@@ -61,6 +64,35 @@ async function once(browser, origin, attention) {
   }
 }
 
+/** A cold page load, then a reload in the same context (HTTP cache and the model in the Cache API). */
+async function pageLoads(browser, isolation) {
+  const log = [];
+  const server = await serveRepo({ isolation, log: (line) => log.push(line) });
+  const context = await browser.newContext();
+  const rows = [];
+  try {
+    for (const kind of ['cold', 'warm']) {
+      log.length = 0;
+      const page = await context.newPage();
+      const t0 = Date.now();
+      const q = new URLSearchParams({ autostart: '1', length: '50', prompt: values.prompt, attention: '0' });
+      await page.goto(`${server.origin}/web-demo/?${q}`);
+      await page.waitForFunction(() => window.demo?.state.lastResult || !document.getElementById('error').hidden,
+        null, { timeout: 300_000, polling: 20 });
+      const r = await page.evaluate(() => ({ timings: window.demo.timings, status: document.getElementById('model-status').textContent }));
+      await page.close();
+      rows.push({
+        kind, requests: log.length, model: log.filter((l) => l.includes('.safetensors')).length, ms: Date.now() - t0,
+        ready: r.timings.modelReady, first: r.timings.firstChar, status: r.status,
+      });
+    }
+  } finally {
+    await context.close();
+    await server.close();
+  }
+  return rows;
+}
+
 const browser = await launchChromium();
 console.log(`web demo in Chromium ${browser.version()}: bundled model, prompt ${JSON.stringify(values.prompt)}, ` +
   `${length} new tokens, ${runs} cold page loads each (medians)`);
@@ -85,6 +117,14 @@ try {
       }
     } finally {
       await server.close();
+    }
+  }
+  console.log('\npage loads (one context: cold, then warm)  requests  model requests  model ready  first token (from page load)');
+  for (const isolation of [true, false]) {
+    for (const r of await pageLoads(browser, isolation)) {
+      console.log(`${(isolation ? 'isolated (threaded)' : 'not isolated (single)').padEnd(22)} ${r.kind.padEnd(20)}` +
+        `${String(r.requests).padStart(8)}${String(r.model).padStart(16)}${`${(r.ready / 1000).toFixed(2)} s`.padStart(13)}` +
+        `${`${(r.first / 1000).toFixed(2)} s`.padStart(14)}   ${r.status}`);
     }
   }
 } finally {
