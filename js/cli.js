@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's command line (npx long-short-transformer ...):
 //   generate [--model FILE] [--prompt TEXT] [--max-new-tokens N] [--temperature T]
-//            [--filter-thres F | --top-k K] [--top-p P] [--greedy] [--seed N] [--threads N]
+//            [--filter-thres F | --top-k K] [--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N]
 //   eval     [--model FILE] --data TEXTFILE [--seq N] [--max-bytes N]
 // Without --model it uses the bundled tinyshakespeare model.
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { bundledModelUrl } from './bundled-model.js';
 
 const USAGE = `usage: long-short-transformer <command> [options]
   generate  [--model FILE] [--prompt TEXT] [--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K]
-            [--top-p P] [--greedy] [--seed 0] [--threads N] [--reencode]
+            [--top-p P] [--greedy] [--seed 0] [--eos ID] [--stop TEXT] [--threads N] [--reencode]
             sample text (the seed's generate), streamed to stdout
   eval      [--model FILE] --data FILE [--seq max_seq_len] [--max-bytes N]
             loss of a byte-level model on a text file: nats and bits per byte
@@ -23,7 +23,8 @@ const OPTIONS = {
   model: { type: 'string' }, prompt: { type: 'string' }, 'max-new-tokens': { type: 'string' },
   temperature: { type: 'string' }, 'filter-thres': { type: 'string' }, 'top-k': { type: 'string' },
   'top-p': { type: 'string' }, greedy: { type: 'boolean' }, seed: { type: 'string' }, threads: { type: 'string' },
-  reencode: { type: 'boolean' }, data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' },
+  reencode: { type: 'boolean' }, 'reencode-every': { type: 'string' }, eos: { type: 'string' }, stop: { type: 'string' },
+  data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -43,16 +44,21 @@ async function loadModel(values) {
 async function generate(values) {
   const model = await loadModel(values);
   try {
-    const opts = {
-      max_new_tokens: number(values, 'max-new-tokens', 256),
-      temperature: number(values, 'temperature', 1.0),
-      seed: number(values, 'seed', 0),
-      do_sample: !values.greedy,
+    // The same options object as the native `lst generate` builds: the engine
+    // parses, defaults and checks it (one rule set for both command lines).
+    const value = (name) => {
+      const text = values[name];
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
     };
-    if (values['filter-thres'] !== undefined) opts.filter_thres = number(values, 'filter-thres');
-    else if (values['top-k'] !== undefined) opts.top_k = number(values, 'top-k');
-    if (values['top-p'] !== undefined) opts.top_p = number(values, 'top-p');
+    const opts = {};
+    for (const [flag, key] of [['max-new-tokens', 'max_new_tokens'], ['temperature', 'temperature'],
+      ['filter-thres', 'filter_thres'], ['top-k', 'top_k'], ['top-p', 'top_p'], ['seed', 'seed'], ['eos', 'eos_token'],
+      ['reencode-every', 'reencode_every']]) {
+      if (values[flag] !== undefined) opts[key] = value(flag);
+    }
+    if (values.greedy) opts.do_sample = false;
     if (values.reencode) opts.context_mode = 'reencode';
+    if (values.stop !== undefined) opts.stop = values.stop;
     const bytes = model.config.num_tokens === 256;
     const prompt = values.prompt ?? '\n';
     if (bytes) process.stdout.write(prompt);
@@ -114,7 +120,15 @@ async function main() {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
+  // `--seed -1` is a value, not an option: parseArgs would call it ambiguous,
+  // so it is given as `--seed=-1` (and the engine then says what is wrong with it).
+  const args = [];
+  for (let i = 0; i < rest.length; i++) {
+    const name = rest[i].startsWith('--') ? rest[i].slice(2) : null;
+    if (name && OPTIONS[name]?.type === 'string' && /^-[\d.]/.test(rest[i + 1] ?? '')) args.push(`${rest[i]}=${rest[++i]}`);
+    else args.push(rest[i]);
+  }
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (command === 'generate') await generate(values);
   else if (command === 'eval') await evaluate(values);
   else throw new Error(`unknown command '${command}'\n${USAGE}`);

@@ -6,7 +6,7 @@ import { instantiate, terminateWorkers } from './runtime/instantiate.js';
 import { ENGINE_OPTIONS, checkOptions, finalizer, releaseState } from './runtime/native-handle.js';
 import { readSource } from './runtime/read-source.js';
 import { checkSignal, throwIfAborted } from './runtime/abort.js';
-import { normalizeGenerateOptions } from './generation/options.js';
+import { splitGenerateOptions } from './generation/options.js';
 import { encodeText } from './generation/text.js';
 import { tokenLoop } from './generation/token-loop.js';
 
@@ -290,7 +290,7 @@ export class LongShortTransformer {
       if (!bytes) throw new Error(`generate: text needs a byte-level model (num_tokens 256); this one has ${c.num_tokens}: pass token ids`);
       return encodeText(s);
     };
-    const o = normalizeGenerateOptions(options, c, encode);
+    const o = splitGenerateOptions(options);
     let ids;
     if (typeof prompt === 'string') ids = encode(prompt);
     else if (Array.isArray(prompt) || ArrayBuffer.isView(prompt)) ids = Array.from(prompt);

@@ -1,9 +1,10 @@
-// lst generate: the seed's generate() from the command line, streaming the
+// lst generate: the reference package's generate() (docs/SPEC.md §5) from the command line, streaming the
 // new tokens to stdout (bytes for byte-level models, ids otherwise).
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -16,12 +17,12 @@ namespace lst::cli {
 int cmd_generate(int argc, char** argv) {
   Args a(argc, argv, 2, {"greedy", "reencode", "quiet"});
   a.check_known({"prompt", "prompt-ids", "max-new-tokens", "temperature", "filter-thres", "top-k",
-                 "top-p", "seed", "greedy", "eos", "config", "backend", "threads", "reencode",
+                 "top-p", "seed", "greedy", "eos", "stop", "config", "backend", "threads", "reencode",
                  "reencode-every", "quiet"});
   LST_CHECK(a.positional().size() == 1,
             "usage: lst generate MODEL.safetensors [--prompt TEXT | --prompt-ids 1,2,3] "
             "[--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K] "
-            "[--top-p P] [--greedy] [--seed N] [--eos ID] [--threads N] [--reencode]");
+            "[--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N] [--reencode]");
   ModelOptions mo;
   if (a.has("backend")) mo.backend = parse_gemm_backend(a.get("backend").c_str());
   mo.num_threads = a.get_int("threads", 1);
@@ -39,27 +40,32 @@ int cmd_generate(int argc, char** argv) {
   }
   LST_CHECK(!prompt.empty(), "the prompt is empty");
 
-  GenerateOptions o;
-  o.max_new_tokens = a.get_int("max-new-tokens", 256);
-  o.sampling.temperature = a.get_double("temperature", 1.0);
-  o.sampling.do_sample = !a.has("greedy");
-  if (a.has("filter-thres")) o.sampling.filter_thres = a.get_double("filter-thres", 0.9);
-  else if (a.has("top-k")) o.sampling.top_k = a.get_int("top-k", 0);
-  else o.sampling.filter_thres = 0.9;  // the seed's default
-  o.sampling.top_p = a.get_double("top-p", 1.0);
-  o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
-  o.eos_token = a.get_int("eos", -1);
-  DecoderOptions dopt;
-  if (a.has("reencode")) {
-    dopt.mode = ContextMode::kReencode;
-    dopt.reencode_every = a.get_int("reencode-every", 0);
-  }
-  Decoder dec(model, dopt);
+  // The same options object the JS API takes (generation/generate_options.h
+  // parses and checks it), built from the flags: every rule is decided there.
+  nlohmann::json j = nlohmann::json::object();
+  auto value = [&](const char* flag) {
+    // A number when the flag's text is one (so the engine checks its range),
+    // else the text itself (so the engine names what is wrong with it).
+    const std::string text = a.get(flag);
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+    return v.is_number() ? v : nlohmann::json(text);
+  };
+  const std::pair<const char*, const char*> numeric[] = {
+      {"max-new-tokens", "max_new_tokens"}, {"temperature", "temperature"}, {"filter-thres", "filter_thres"},
+      {"top-k", "top_k"}, {"top-p", "top_p"}, {"seed", "seed"}, {"eos", "eos_token"},
+      {"reencode-every", "reencode_every"}};
+  for (const auto& [flag, key] : numeric)
+    if (a.has(flag)) j[key] = value(flag);
+  if (a.has("greedy")) j["do_sample"] = false;
+  if (a.has("reencode")) j["context_mode"] = "reencode";
+  if (a.has("stop")) j["stop"] = a.get("stop");
+  const GenerateOptions o = GenerateOptions::from_json(j.dump(), c);
+  std::unique_ptr<Decoder> dec = make_decoder(model, o);
   if (bytes) {
     for (int32_t t : prompt) std::fputc(t, stdout);
   }
   auto t0 = std::chrono::steady_clock::now();
-  GenerateResult r = generate(dec, prompt.data(), prompt.size(), o, 0, [&](int32_t tok, int) {
+  GenerateResult r = generate(*dec, prompt.data(), prompt.size(), o, 0, [&](int32_t tok, int) {
     if (bytes) std::fputc(tok, stdout);
     else std::printf("%d ", tok);
     std::fflush(stdout);
@@ -71,18 +77,14 @@ int cmd_generate(int argc, char** argv) {
   if (!a.has("quiet")) {
     std::fprintf(stderr, "lst generate: %zu tokens in %.2f s (%.1f tokens/s), finish: %s\n",
                  r.tokens.size(), s, r.tokens.size() / s, finish_reason_name(r.finish));
-    // Past max_seq_len the seed's exact mode re-encodes the whole window for
-    // every token (docs: README "Same function as the seed"): say so, once.
-    const int64_t total = static_cast<int64_t>(prompt.size() + r.tokens.size());
-    const int64_t max_len = model.config().max_seq_len;
-    if (dopt.mode == ContextMode::kExact && total > max_len) {
+    // Past max_seq_len the exact mode re-encodes the whole window for every
+    // token (docs/SPEC.md §5): the session flags the step where that begins.
+    if (r.passes_context_limit_at >= 0) {
       std::fprintf(stderr,
-                   "lst generate: the context passed max_seq_len (%lld) after %lld new tokens; from there the "
-                   "exact mode re-encoded the last %lld tokens for every token (about 100x slower per token); "
+                   "lst generate: the context passed max_seq_len (%d) after %d new tokens; from there the exact "
+                   "mode re-encoded the last %d tokens for every token (about 100x slower per token); "
                    "--reencode is the fast mode\n",
-                   static_cast<long long>(max_len),
-                   static_cast<long long>(std::max<int64_t>(0, max_len - static_cast<int64_t>(prompt.size()))),
-                   static_cast<long long>(max_len));
+                   c.max_seq_len, r.passes_context_limit_at + 1, c.max_seq_len);
     }
   }
   return 0;

@@ -1,6 +1,8 @@
-// The generation token loop (the seed's generate(), SPEC 5): one synchronous
-// wasm step() and sample() per token, yielding to the event loop between
-// tokens so streaming, AbortSignal and Worker proxying need no Asyncify.
+// The generation token loop: one synchronous wasm next() per token, yielding
+// to the event loop between tokens so streaming, AbortSignal and Worker
+// proxying need no Asyncify. Every rule (options, sampling, stop sequences,
+// finish reasons, the max_seq_len warning) is decided by the engine
+// (cpp/generation/); this loop only streams what it says.
 import { Utf8Stream } from './text.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -12,14 +14,8 @@ export function pastContextWarning(maxSeqLen) {
     `last ${maxSeqLen} tokens for every new token, about 100x slower per token; context_mode: 'reencode' is the fast mode`;
 }
 
-function endsWith(seq, tail) {
-  if (seq.length < tail.length) return false;
-  for (let i = 1; i <= tail.length; i++) if (seq[seq.length - i] !== tail[tail.length - i]) return false;
-  return true;
-}
-
 /**
- * Yields one step per new token: { token, text, index, context_length, ms, attention? }.
+ * Yields one step per new token: { token, text, index, context_length, ms, attention?, warning? }.
  * `result.finish_reason` is set when the loop ends ('length' | 'eos' | 'stop' |
  * 'abort'), `result.tail` holds text an unfinished character held back, and
  * `result.warnings` what was said on the way (`step.warning`).
@@ -27,7 +23,7 @@ function endsWith(seq, tail) {
  * @param {any} native its WasmModel
  * @param {object} config the model's config
  * @param {number[]} prompt token ids (validated)
- * @param {object} o normalized options (options.js)
+ * @param {{ json: string, signal: AbortSignal|null }} o the engine's options (JSON) and the abort signal
  * @param {number} stream random stream (the row of a batch)
  * @param {{ finish_reason?: string, tail?: string, warnings?: string[] }} result
  * @param {() => void} checkAlive throws when the model was disposed meanwhile
@@ -36,41 +32,32 @@ export async function* tokenLoop(Module, native, config, prompt, o, stream, resu
   result.finish_reason = 'length';
   result.tail = '';
   result.warnings = [];
-  let warned = false;
-  if (o.max_new_tokens === 0) return;
   const gen = new Module.WasmGenerator(native);
-  const check = (ok) => { if (!ok) throw new Error(gen.error()); };
+  const check = (ok) => { if (!ok) throw new Error(`generate: ${gen.error()}`); };
   try {
-    check(gen.configure(o.exact, o.reencode_every, o.attention ? o.attention.layer : -1, o.attention ? o.attention.head : 0));
-    check(gen.setSampling(o.do_sample, o.temperature, o.filter_thres, o.top_k, o.top_p, o.seed, stream));
+    check(gen.configure(o.json, stream));
+    if (gen.maxNewTokens() === 0) return;
     const view = native.inputTokens(prompt.length);
     if (view === null) throw new Error(native.error());
     view.set(prompt);
-    let t0 = now();
     check(gen.prefill(prompt.length));
     const utf8 = config.num_tokens === 256 ? new Utf8Stream() : null;
-    const tokens = [];
-    for (let i = 0; i < o.max_new_tokens; i++) {
+    const probing = gen.probeLayer() >= 0;
+    for (let index = 0; ; index++) {
       if (o.signal?.aborted) { result.finish_reason = 'abort'; return; }
-      const token = gen.sample(i);
-      if (token < 0) throw new Error(gen.error());
+      const t0 = now();
+      const token = gen.next();
+      if (token < 0) throw new Error(`generate: ${gen.error()}`);
       const ms = now() - t0;
-      tokens.push(token);
-      let finish = null;
-      if (token === o.eos_token) finish = 'eos';
-      else if (o.stop.some((s) => endsWith(tokens, s))) finish = 'stop';
-      else if (i + 1 === o.max_new_tokens) finish = 'length';
+      const finish = gen.finishReason();
       let text = utf8 ? utf8.push(token) : '';
       if (finish && utf8) text += utf8.flush();
-      const step = { token, text, index: i, context_length: gen.contextLength(), ms };
-      // The next token passes max_seq_len: the seed's exact mode re-encodes the
-      // whole window for every token from here on. Said once, on this step.
-      if (o.exact && finish === null && !warned && prompt.length + i + 1 > config.max_seq_len) {
+      const step = { token, text, index, context_length: gen.contextLength(), ms };
+      if (gen.passesContextLimit()) {
         step.warning = pastContextWarning(config.max_seq_len);
         result.warnings.push(step.warning);
-        warned = true;
       }
-      if (o.attention && gen.probeValid()) {
+      if (probing && gen.probeValid()) {
         step.attention = {
           probs: gen.probe().slice(),
           num_global: gen.probeNumGlobal(),
@@ -79,16 +66,14 @@ export async function* tokenLoop(Module, native, config, prompt, o, stream, resu
           window_size: config.window_size,
           segment_size: config.segment_size,
           r: config.r,
-          layer: o.attention.layer,
-          head: o.attention.head,
+          layer: gen.probeLayer(),
+          head: gen.probeHead(),
         };
       }
       yield step;
       if (finish) { result.finish_reason = finish; return; }
       await yieldToEventLoop();
       checkAlive();
-      t0 = now();
-      check(gen.step(token));
     }
   } finally {
     gen.release();

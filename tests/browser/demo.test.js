@@ -152,7 +152,8 @@ async function runDemo(isolated) {
       requestAnimationFrame(sample);
     });
     await page.fill('#seed', '1');
-    const second = (await generateOnce(page, { length: 400 })).at(-1);
+    // Long enough to span many frames on a busy machine (auto mode: fast past max_seq_len).
+    const second = (await generateOnce(page, { length: 1500, contextMode: 'auto' })).at(-1);
     const samples = await page.evaluate(() => { window.stopSampling = true; return window.samples; });
     assert.equal(second.error, '');
     assert.ok(second.length >= 200, `generated only ${second.length} characters`);

@@ -36,7 +36,7 @@ test('generate streams text; eval prints nats and bits per byte; errors exit 1',
   for (const [args, re] of [
     [['generate', '--model', join(dir, 'missing.safetensors')], /error: .*missing\.safetensors/],
     [['eval', '--model', path], /eval needs --data/],
-    [['generate', '--model', path, '--temperature', 'hot'], /--temperature expects a number/],
+    [['generate', '--model', path, '--temperature', 'hot'], /generate: temperature must be a number, got "hot"/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ]) {
     const r = run(...args);

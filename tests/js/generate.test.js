@@ -123,7 +123,10 @@ test('bad generation options name the problem; the model keeps working', async (
   try {
     const cases = [
       [[1, 2], { max_new_tokens: -1 }, /max_new_tokens must be an integer/],
-      [[1, 2], { temperature: NaN }, /temperature must be a number/],
+      [[1, 2], { temperature: NaN }, /temperature must be a finite number, got NaN/],
+      [[1, 2], { attention: 5 }, /attention must be an object/],
+      [[1, 2], { top_k: 3, filter_thres: 'x' }, /filter_thres must be a number/],
+      [[1, 2], { mask: () => 1 }, /option 'mask' must be plain data/],
       [[1, 2], { filter_thres: 1.5 }, /filter_thres must be in \[0, 1\]/],
       [[1, 2], { top_p: 0 }, /top_p must be in \(0, 1\]/],
       [[1, 2], { top_k: 0 }, /top_k must be an integer/],
