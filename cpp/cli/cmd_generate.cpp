@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "generation/generate.h"
-#include "runtime/model_file.h"
+#include "cli/model_file.h"
 
 namespace lst::cli {
 

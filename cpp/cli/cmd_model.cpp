@@ -6,7 +6,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/error.h"
-#include "runtime/model_file.h"
+#include "cli/model_file.h"
 
 namespace lst::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/model_file.h"
+#include "cli/model_file.h"
 
 #include <filesystem>
 
