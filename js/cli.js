@@ -77,38 +77,22 @@ async function generate(values) {
   }
 }
 
-// Mean cross-entropy of next-byte prediction over non-overlapping windows of
-// `seq` + 1 bytes (the seed's AutoregressiveWrapper loss).
+// The reference package's loss over windows of `seq` + 1 bytes, by the engine.
 async function evaluate(values) {
   if (!values.data) throw new Error('eval needs --data FILE');
   const model = await loadModel(values);
   try {
     const c = model.config;
-    if (c.num_tokens !== 256) throw new Error(`eval reads bytes: the model must be byte-level (num_tokens 256), not ${c.num_tokens}`);
     let data = new Uint8Array(readFileSync(values.data));
     const maxBytes = number(values, 'max-bytes', Infinity);
     if (data.length > maxBytes) data = data.subarray(0, maxBytes);
     const seq = number(values, 'seq', c.max_seq_len);
-    let nll = 0, count = 0;
     const t0 = Date.now();
-    for (let start = 0; start + 1 < data.length; start += seq) {
-      const x = data.subarray(start, Math.min(start + seq + 1, data.length));
-      const n = x.length - 1;
-      const { data: logits } = model.forward(Array.from(x.subarray(0, n)));
-      for (let t = 0; t < n; t++) {
-        const row = logits.subarray(t * 256, (t + 1) * 256);
-        let m = -Infinity;
-        for (let v = 0; v < 256; v++) m = Math.max(m, row[v]);
-        let z = 0;
-        for (let v = 0; v < 256; v++) z += Math.exp(row[v] - m);
-        nll += Math.log(z) + m - row[x[t + 1]];
-      }
-      count += n;
-      process.stderr.write(`\r${count} / ${data.length - 1} bytes`);
-    }
-    const nats = nll / count;
-    process.stderr.write(`\r${count} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    console.log(`loss ${nats.toFixed(4)} nats/byte, ${(nats / Math.LN2).toFixed(4)} bits/byte (${count} bytes, windows of ${seq})`);
+    // The engine's evaluation (model/evaluate.h), as `lst eval-text`.
+    const e = model.evaluate(data, { seq });
+    process.stderr.write(`${e.bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    console.log(`loss ${e.nats_per_byte.toFixed(4)} nats/byte, ${e.bits_per_byte.toFixed(4)} bits/byte ` +
+      `(${e.bytes - 1} bytes predicted, windows of ${seq})`);
   } finally {
     model.dispose();
   }

@@ -188,6 +188,14 @@ export interface GenerationStep {
   warning?: string;
 }
 
+/** The reference package's loss over a byte sequence. */
+export interface Evaluation {
+  nats_per_byte: number;
+  bits_per_byte: number;
+  /** Bytes read. */
+  bytes: number;
+}
+
 export interface GenerateResult {
   /** The new tokens only (as the seed). */
   tokens: number[];
@@ -219,6 +227,8 @@ export declare class LongShortTransformer {
   /** Logits (b, n, num_tokens) of every position. */
   forward(tokens: TokensInput, options?: ForwardOptions): Logits;
   /** The weights as a safetensors file (seed names, config in __metadata__). */
+  /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
+  evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
   /** The seed's generate() with the incremental cache; a list of prompts gives a list of results. */
   generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
@@ -246,6 +256,8 @@ export declare class LongShortTransformerWorker {
   readonly runtime: RuntimeInfo;
   readonly disposed: boolean;
   forward(tokens: TokensInput, options?: ForwardOptions): Promise<Logits>;
+  /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
+  evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Promise<Evaluation>;
   save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
   generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
   generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
@@ -477,6 +489,8 @@ export declare class Trainer {
   /** Steps with progress events, yielding to the event loop between steps. */
   run(options?: TrainerRunOptions): Promise<TrainerRunResult>;
   /** The weights as safetensors (seed names, config in __metadata__). */
+  /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
+  evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
   /** The trained weights as a LongShortTransformer. */
   toModel(options?: EngineOptions): Promise<LongShortTransformer>;

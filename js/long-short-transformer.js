@@ -202,6 +202,38 @@ export class LongShortTransformer {
   }
 
   /**
+   * Held-out loss of a byte-level model (num_tokens 256) over `data`: the
+   * reference package's loss over consecutive windows of `seq` + 1 bytes
+   * (default max_seq_len), every byte after the first predicted once,
+   * computed by the engine (the same evaluation as `lst eval-text`).
+   * @param {string|Uint8Array|ArrayBuffer} data text (UTF-8) or bytes, at least 2
+   * @param {{ seq?: number }} [options]
+   * @returns {{ nats_per_byte: number, bits_per_byte: number, bytes: number }}
+   */
+  evaluate(data, { seq, ...rest } = {}) {
+    this._check();
+    if (Object.keys(rest).length) throw new Error(`evaluate: unknown option '${Object.keys(rest)[0]}' (expected seq)`);
+    const bytes = typeof data === 'string' ? encodeText(data)
+      : data instanceof ArrayBuffer ? new Uint8Array(data)
+        : data instanceof Uint8Array ? data : null;
+    if (bytes === null) throw new TypeError(`evaluate: data must be a string, a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
+    const { Module, native } = this._state;
+    return this._call(() => {
+      const buffer = new Module.HeapBuffer();
+      try {
+        if (!buffer.resize(bytes.length)) throw new Error(`evaluate: ${buffer.error()}`);
+        buffer.view().set(bytes);
+        const nats = native.evaluateBytes(buffer, seq ?? this._config.max_seq_len);
+        if (Number.isNaN(nats)) throw new Error(`evaluate: ${native.error()}`);
+        return { nats_per_byte: nats, bits_per_byte: nats / Math.LN2, bytes: bytes.length };
+      } finally {
+        buffer.release();
+        buffer.delete();
+      }
+    });
+  }
+
+  /**
    * The weights as a safetensors file (the seed's state_dict names, the config
    * in `__metadata__.config`), loadable by {@link LongShortTransformer.load}
    * and by the seed (`safetensors.torch.load_file`).

@@ -35,6 +35,7 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
       .function("inputMask", &WasmModel::inputMask)
       .function("forward", &WasmModel::forward)
       .function("logits", &WasmModel::logits)
+      .function("evaluateBytes", &WasmModel::evaluateBytes)
       .function("save", &WasmModel::save)
       .function("saved", &WasmModel::saved)
       .function("configJson", &WasmModel::configJson)

@@ -4,6 +4,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "core/error.h"
 #include "io/safetensors.h"
 #include "kernels/gemm.h"
+#include "model/evaluate.h"
 #include "model/model.h"
 #include "model/weights.h"
 #include "runtime/thread_pool.h"
@@ -179,6 +181,18 @@ class WasmModel {
   // Float32Array view of the last forward()'s logits (valid until the next call).
   emscripten::val logits() {
     return emscripten::val(emscripten::typed_memory_view(logits_.size(), logits_.data()));
+  }
+
+  // Held-out loss of a byte-level model over the bytes in `data` (windows of
+  // seq + 1 bytes, model/evaluate.h): nats per byte; NaN (and error()) on error.
+  double evaluateBytes(const HeapBuffer& data, double seq) {
+    double nats = std::nan("");
+    guarded(&error_, [&] {
+      LST_CHECK(seq >= 1 && seq <= 1048576 && seq == double(int64_t(seq)), "seq must be an integer in [1, 2^20], got ", seq);
+      const auto& bytes = data.bytes();
+      nats = evaluate_bytes(model(), bytes.data(), bytes.size(), int64_t(seq)).nats_per_byte;
+    });
+    return nats;
   }
 
   // safetensors bytes (F16 weights when `f16`) into saved().

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "model/evaluate.h"
+#include "model/model.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "train/checkpoint.h"
@@ -172,11 +174,10 @@ int cmd_train(int argc, char** argv) {
 
 int cmd_eval_text(int argc, char** argv) {
   Args a(argc, argv, 2, {"enwik8", "all"});
-  a.check_known({"data", "enwik8", "valid-fraction", "all", "seq", "batch", "threads",
-                 "max-windows"});
+  a.check_known({"data", "enwik8", "valid-fraction", "all", "seq", "threads", "max-windows"});
   LST_CHECK(a.positional().size() == 1 && a.has("data"),
             "usage: lst eval-text MODEL.safetensors --data FILE [--enwik8 | --valid-fraction F "
-            "(default 0.1) | --all] [--seq N (default max_seq_len)] [--batch 4] [--threads N] "
+            "(default 0.1) | --all] [--seq N (default max_seq_len)] [--threads N] "
             "[--max-windows N]");
   Config c;
   Weights w;
@@ -196,8 +197,9 @@ int cmd_eval_text(int argc, char** argv) {
   }
   const int64_t seq = a.get_int("seq", c.max_seq_len);
   const auto t0 = std::chrono::steady_clock::now();
-  const double nats = train::evaluate_bytes(c, w, held_out, seq, a.get_int("batch", 4),
-                                            a.get_int("threads", 1), a.get_int("max-windows", 0));
+  // The model's own forward pass (model/evaluate.h), as the JS API's evaluate().
+  Model model(c, std::move(w), ModelOptions{default_gemm_backend(), a.get_int("threads", 1)});
+  const double nats = evaluate_bytes(model, held_out.data(), held_out.size(), seq, a.get_int("max-windows", 0)).nats_per_byte;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("held-out loss over %zu bytes (%s), windows of %lld: %.4f nats/byte, %.4f bits/byte\n",
               held_out.size(), which.c_str(), static_cast<long long>(seq), nats,

@@ -195,6 +195,17 @@ export class LongShortTransformerWorker {
   }
 
   /**
+   * Held-out loss of a byte-level model over `data`, computed in the Worker
+   * (see LongShortTransformer#evaluate).
+   * @param {string|Uint8Array|ArrayBuffer} data
+   * @param {{ seq?: number }} [options]
+   * @returns {Promise<{ nats_per_byte: number, bits_per_byte: number, bytes: number }>}
+   */
+  evaluate(data, options = {}) {
+    return this._call('evaluate', [data, options]).result;
+  }
+
+  /**
    * The weights as a safetensors file.
    * @param {{ dtype?: 'float32'|'float16' }} [options]
    * @returns {Promise<Uint8Array>}

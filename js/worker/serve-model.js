@@ -51,6 +51,9 @@ export function serveModel(port) {
       const out = model.forward(tokens, options);
       return { value: out, transfer: [out.data.buffer] };
     },
+    evaluate(id, data, options) {
+      return model.evaluate(data, options);
+    },
     save(id, options) {
       const bytes = model.save(options);
       return { value: bytes, transfer: [bytes.buffer] };

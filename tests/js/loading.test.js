@@ -110,3 +110,26 @@ test('past max_seq_len the exact mode warns once; the fast mode does not', async
     m.dispose();
   }
 });
+
+test('evaluate(): the engine\'s held-out loss, the same in the Worker and from lst eval-text\'s windows', async () => {
+  const text = readFileSync(`${ROOT}/README.md`, 'utf8').slice(0, 3000);
+  const m = await LongShortTransformer.load(bundledModelUrl, { threaded: false });
+  const w = await LongShortTransformerWorker.load(bundledModelUrl, { threaded: false });
+  try {
+    const e = m.evaluate(text);
+    assert.equal(e.bytes, new TextEncoder().encode(text).length);
+    assert.ok(e.nats_per_byte > 0.5 && e.nats_per_byte < 5.6, `${e.nats_per_byte} nats/byte`);
+    assert.ok(Math.abs(e.bits_per_byte - e.nats_per_byte / Math.LN2) < 1e-12);
+    assert.deepEqual(await w.evaluate(text), e);
+    const shorter = m.evaluate(new TextEncoder().encode(text), { seq: 64 });
+    assert.notEqual(shorter.nats_per_byte, e.nats_per_byte, 'seq changes the windows');
+    assert.throws(() => m.evaluate('x'), /evaluate: evaluation data needs at least 2 bytes/);
+    assert.throws(() => m.evaluate(text, { seq: 0 }), /seq must be an integer/);
+    assert.throws(() => m.evaluate(5), /data must be a string/);
+    // After the errors: the same figure again.
+    assert.deepEqual(m.evaluate(text), e);
+  } finally {
+    m.dispose();
+    w.dispose();
+  }
+});
