@@ -12,14 +12,6 @@
 
 namespace lst::train {
 
-bool gzip_supported() {
-#ifdef LST_HAVE_ZLIB
-  return true;
-#else
-  return false;
-#endif
-}
-
 namespace {
 
 std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path) {

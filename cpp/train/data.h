@@ -14,7 +14,6 @@ namespace lst::train {
 // Whole file as bytes; a gzip file (magic 1f 8b) is inflated. Throws
 // lst::Error naming the path (or saying that this build lacks zlib).
 std::vector<uint8_t> load_bytes(const std::string& path);
-bool gzip_supported();
 
 struct DataSplit {
   std::vector<uint8_t> train, valid;
