@@ -11,7 +11,7 @@
 // single-threaded build), like any plain static server would.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,11 +36,20 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
+/** What the demo page needs from the repository: nothing else is served (no build/, node_modules, .git). */
+export const DEMO_FOLDERS = ['web-demo', 'js', 'dist', 'models'];
+
 /**
- * An http.Server for the repository root (not yet listening).
- * @param {{ root?: string, isolation?: boolean, log?: (line: string) => void }} [options]
+ * An http.Server for the repository (the demo's folders only) or for a
+ * folder of one's own (`root`: everything in it), not yet listening. Paths
+ * resolve, links included, inside the served folders only, and requests must
+ * name this machine in their Host header (no DNS rebinding).
+ * @param {{ root?: string, folders?: string[]|null, isolation?: boolean, log?: (line: string) => void }} [options]
  */
-export function createDemoServer({ root = ROOT, isolation = true, log = () => {} } = {}) {
+export function createDemoServer({ root = ROOT, folders = root === ROOT ? DEMO_FOLDERS : null, isolation = true,
+  log = () => {} } = {}) {
+  const realRoot = realpath(root);
+  realRoot.catch(() => {});   // a missing root: every request is a 404
   return createServer(async (req, res) => {
     const headers = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
     if (isolation) {
@@ -53,6 +62,8 @@ export function createDemoServer({ root = ROOT, isolation = true, log = () => {}
       log(`${status} ${req.method} ${req.url}`);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n', { allow: 'GET, HEAD' });
+    const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return send(421, 'this server answers for 127.0.0.1 only\n');
     let path;
     try {
       path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
@@ -60,16 +71,27 @@ export function createDemoServer({ root = ROOT, isolation = true, log = () => {}
       return send(400, 'bad request\n');
     }
     if (path === '/' || path === '/web-demo') return send(302, '', { location: DEMO_PATH });
-    // No dotfiles (.git), nothing outside the root.
+    // No dotfiles (.git), only the served folders, nothing outside the root (links resolved).
     if (path.includes('\0') || path.split('/').some((s) => s.startsWith('.'))) return send(404, 'not found\n');
+    if (folders && !folders.includes(path.split('/')[1])) return send(404, 'not found\n');
     let file = resolve(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) return send(404, 'not found\n');
     let info;
     try {
+      // The file as the file system resolves it (links followed) must lie in
+      // the served folder it was asked through.
+      const top = folders ? await realpath(join(root, path.split('/')[1])) : await realRoot;
+      const inside = async (f) => {
+        const real = await realpath(f);
+        return real === top || real.startsWith(top + sep) ? real : null;
+      };
+      file = await inside(file);
+      if (!file) return send(404, 'not found\n');
       info = await stat(file);
       if (info.isDirectory()) {
         if (!path.endsWith('/')) return send(302, '', { location: `${path}/` });
-        file = join(file, 'index.html');
+        file = await inside(join(file, 'index.html'));
+        if (!file) return send(404, 'not found\n');
         info = await stat(file);
       }
     } catch {
