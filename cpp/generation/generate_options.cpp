@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/json_limits.h"
 
 namespace lst {
 
@@ -60,6 +61,7 @@ GenerateOptions GenerateOptions::from_json(const std::string& json_text, const C
   if (!json_text.empty()) {
     // The front ends send what a user typed; bound the work before parsing.
     LST_CHECK(json_text.size() <= (1u << 20), "generation options: more than 1 MB of JSON");
+    check_json_nesting(json_text, 3, "generation options");
     j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
     LST_CHECK(!j.is_discarded(), "generation options are not valid JSON");
   }

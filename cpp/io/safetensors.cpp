@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_limits.h"
 
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -319,6 +320,8 @@ SafeTensors SafeTensors::parse(const uint8_t* bytes, size_t size) {
   const uint8_t* data = bytes + 8 + header_len;
   const uint64_t data_size = after_prefix - header_len;
 
+  // A safetensors header is { name: { dtype, shape: [...], data_offsets: [...] } }: three levels.
+  check_json_nesting(std::string(hbegin, hend), 3, "safetensors header");
   json header;
   try {
     header = json::parse(hbegin, hend);

@@ -4,6 +4,8 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/json_limits.h"
+#include "model/weights.h"
 
 namespace lst {
 
@@ -34,9 +36,13 @@ void Config::validate() const {
     positive("segment_size", segment_size);
     LST_CHECK(r < segment_size, "config: causal mode needs r < segment_size, got r=", r,
               " segment_size=", segment_size);
-    LST_CHECK(pad_multiple() <= (1 << 20), "config: lcm(window_size, segment_size) = ",
-              pad_multiple(), " is unreasonably large");
+    // Every forward pass pads to a multiple of lcm(w, s) rows (docs/SPEC.md §1): bound it
+    // before anything pads 3 tokens to a million rows.
+    LST_CHECK(pad_multiple() <= kMaxPadMultiple, "config: lcm(window_size, segment_size) = ", pad_multiple(),
+              " (every forward pass pads to a multiple of it) is more than ", kMaxPadMultiple,
+              ": choose window_size and segment_size with a small common multiple (e.g. one divides the other)");
   }
+  LST_CHECK(depth <= kMaxDepth, "config: depth must be <= ", kMaxDepth, ", got ", depth);
   // Guard against sizes whose products overflow 32-bit index math.
   LST_CHECK(int64_t(heads) * dim_head <= (1 << 20), "config: heads*dim_head too large");
   LST_CHECK(int64_t(dim) * ff_mult <= (1 << 22), "config: dim*ff_mult too large");
@@ -48,9 +54,27 @@ void Config::validate() const {
             int64_t(num_tokens) * dim, " weights in one matrix, more than 2^31");
   LST_CHECK(int64_t(inner()) * dim < kMaxElements, "config: heads x dim_head x dim too large");
   LST_CHECK(int64_t(ff_hidden()) * dim < kMaxElements, "config: dim x ff_mult x dim too large");
+  // The whole model, checked before anything is allocated.
+  const int64_t params = count_parameters(*this);
+#ifdef __EMSCRIPTEN__
+  const char* holder = "the 4 GB WebAssembly heap";
+#else
+  const char* holder = "this build holds (2^32 parameters)";
+#endif
+  LST_CHECK(params <= kMaxParameters, "config: ", params, " parameters needs ", double(params) * 4 / 1e9,
+            " GB as float32, more than ", holder);
 }
 
 namespace {
+// A value for an error message: short, whatever the file holds (a deeply
+// nested value is never printed: dumping it recurses).
+std::string shown(const nlohmann::json& v) {
+  if (v.is_array()) return "a list";
+  if (v.is_object()) return "an object";
+  std::string s = v.dump();
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
 int get_int(const nlohmann::json& j, const char* key, int fallback, bool required) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
@@ -58,21 +82,38 @@ int get_int(const nlohmann::json& j, const char* key, int fallback, bool require
     return fallback;
   }
   LST_CHECK(it->is_number_integer() || (it->is_number_float() && it->get<double>() == double(int64_t(it->get<double>()))),
-            "config: '", key, "' must be an integer, got ", it->dump());
+            "config: '", key, "' must be an integer, got ", shown(*it));
   int64_t v = it->is_number_integer() ? it->get<int64_t>() : int64_t(it->get<double>());
   LST_CHECK(v >= INT32_MIN && v <= INT32_MAX, "config: '", key, "' out of range: ", v);
   return static_cast<int>(v);
 }
 }  // namespace
 
+// The reference package's constructor kwargs (docs/SPEC.md §1), and its
+// dropout rates, which only training uses: any other key is refused, as the
+// reference package's constructor refuses it.
+static const char* const kKeys[] = {"num_tokens", "dim", "depth", "max_seq_len", "window_size", "causal", "dim_head",
+                                    "heads", "ff_mult", "segment_size", "r", "ff_dropout", "attn_dropout"};
+
 Config Config::from_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    LST_FAIL("config: invalid JSON: ", e.what());
+  // Bound the input before parsing: a config is a few hundred bytes of flat JSON.
+  LST_CHECK(text.size() <= kMaxJsonBytes, "config: ", text.size(), " bytes of JSON, more than ", kMaxJsonBytes);
+  check_json_nesting(text, 2, "config");
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  LST_CHECK(!j.is_discarded(), "config: invalid JSON");
+  LST_CHECK(j.is_object(), "config: expected a JSON object of the seed's kwargs, got ", shown(j));
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const char* k : kKeys) known = known || key == k;
+    LST_CHECK(known, "config: unknown key '", key.size() > 40 ? key.substr(0, 37) + "..." : key,
+              "' (the reference package's LongShortTransformer takes num_tokens, dim, depth, max_seq_len, "
+              "window_size, causal, dim_head, heads, ff_mult, segment_size, r, ff_dropout, attn_dropout)");
   }
-  LST_CHECK(j.is_object(), "config: expected a JSON object of the seed's kwargs");
+  for (const char* k : {"ff_dropout", "attn_dropout"}) {
+    if (!j.contains(k) || j[k].is_null()) continue;
+    LST_CHECK(j[k].is_number() && j[k].get<double>() >= 0 && j[k].get<double>() < 1, "config: '", k,
+              "' must be a number in [0, 1), got ", shown(j[k]));
+  }
   Config c;
   if (auto it = j.find("causal"); it != j.end() && !it->is_null()) {
     LST_CHECK(it->is_boolean(), "config: 'causal' must be true or false");

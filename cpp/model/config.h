@@ -6,6 +6,16 @@
 
 namespace lst {
 
+// Limits checked before anything is allocated (Config::validate).
+constexpr int kMaxDepth = 4096;
+constexpr int kMaxPadMultiple = 1 << 16;
+constexpr size_t kMaxJsonBytes = 1 << 16;
+#ifdef __EMSCRIPTEN__
+constexpr int64_t kMaxParameters = int64_t(1) << 30;   // 4 GB of float32: the whole wasm32 heap
+#else
+constexpr int64_t kMaxParameters = int64_t(1) << 32;   // 16 GB of float32
+#endif
+
 struct Config {
   int num_tokens = 0;   // vocabulary size (required)
   int dim = 0;          // model width (required)

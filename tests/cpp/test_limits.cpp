@@ -1,0 +1,44 @@
+// Hostile configs and headers end in a named error before anything large is
+// allocated or any recursion runs deep: nesting, size, depth, parameter
+// count, the pad multiple, unknown keys.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/error.h"
+#include "generation/generate_options.h"
+#include "io/safetensors.h"
+#include "model/config.h"
+
+using namespace lst;
+
+TEST_CASE("configs: hostile JSON and sizes are refused by name", "[limits]") {
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  const std::pair<std::string, const char*> cases[] = {
+      {"{\"num_tokens\": " + deep + "}", "nested more than 2 levels"},
+      {std::string(70000, ' ') + "{}", "bytes of JSON, more than 65536"},
+      {R"({"num_tokens": 256, "dim": 64, "depth": 1000000, "max_seq_len": 64})", "depth must be <= 4096"},
+      {R"({"num_tokens": 16777216, "dim": 127, "depth": 4096, "max_seq_len": 64})", "parameters needs "},
+      {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "window_size": 1024, "segment_size": 1023})",
+       "lcm(window_size, segment_size) = 1047552"},
+      {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "dropout": 0.1})", "unknown key 'dropout'"},
+      {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "ff_dropout": 1.5})", "'ff_dropout' must be a number in [0, 1)"},
+      {R"({"num_tokens": [1], "dim": 64, "depth": 2, "max_seq_len": 64})", "'num_tokens' must be an integer, got a list"},
+  };
+  for (const auto& [json, message] : cases) {
+    INFO(json.substr(0, 120));
+    REQUIRE_THROWS_WITH(Config::from_json(json), Catch::Contains(message));
+  }
+  // The reference package's dropout rates are accepted (training-only).
+  CHECK(Config::from_json(R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "ff_dropout": 0.1,
+                              "attn_dropout": 0})").depth == 2);
+  // Generation options and safetensors headers are bounded the same way.
+  Config c = Config::from_json(R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64})");
+  REQUIRE_THROWS_WITH(GenerateOptions::from_json("{\"stop\": " + deep + "}", c), Catch::Contains("nested more than 3"));
+  const std::string header = "{\"a\": " + deep + "}";
+  std::string file(8, '\0');
+  for (int i = 0; i < 8; ++i) file[size_t(i)] = char((header.size() >> (8 * i)) & 0xff);
+  file += header;
+  REQUIRE_THROWS_WITH(SafeTensors::parse(reinterpret_cast<const uint8_t*>(file.data()), file.size()),
+                      Catch::Contains("nested more than 3 levels"));
+}
