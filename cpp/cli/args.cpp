@@ -1,5 +1,9 @@
 #include "cli/args.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+
 #include <cstdlib>
 
 #include "core/error.h"
@@ -41,8 +45,12 @@ int Args::get_int(const std::string& key, int fallback) const {
   if (!has(key)) return fallback;
   char* end = nullptr;
   const std::string v = get(key);
-  long x = std::strtol(v.c_str(), &end, 10);
-  LST_CHECK(end && *end == '\0' && !v.empty(), "option --", key, " expects an integer, got '", v, "'");
+  errno = 0;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  const std::string shown = v.size() > 40 ? v.substr(0, 37) + "..." : v;
+  LST_CHECK(end && *end == '\0' && !v.empty(), "option --", key, " expects an integer, got '", shown, "'");
+  LST_CHECK(errno != ERANGE && x >= INT32_MIN && x <= INT32_MAX, "option --", key,
+            " expects an integer in [-2^31, 2^31), got ", shown, " (never silently truncated)");
   return static_cast<int>(x);
 }
 
@@ -51,7 +59,8 @@ double Args::get_double(const std::string& key, double fallback) const {
   char* end = nullptr;
   const std::string v = get(key);
   double x = std::strtod(v.c_str(), &end);
-  LST_CHECK(end && *end == '\0' && !v.empty(), "option --", key, " expects a number, got '", v, "'");
+  LST_CHECK(end && *end == '\0' && !v.empty() && std::isfinite(x), "option --", key, " expects a finite number, got '",
+            v.size() > 40 ? v.substr(0, 37) + "..." : v, "'");
   return x;
 }
 

@@ -21,24 +21,40 @@ int ThreadPool::max_supported_threads() {
 #endif
 }
 
+int ThreadPool::max_threads() {
+  return std::min(256, std::max(8, 4 * max_supported_threads()));
+}
+
 ThreadPool::ThreadPool(int num_threads) {
-  LST_CHECK(num_threads >= 1, "thread count must be >= 1, got ", num_threads);
+  LST_CHECK(num_threads >= 1 && num_threads <= max_threads(), "thread count must be in [1, ", max_threads(),
+            "] (at most 4x this machine's ", max_supported_threads(), " hardware threads), got ", num_threads);
 #if !LST_HAVE_THREADS
   num_threads = 1;  // this build has no threads; run inline
 #endif
   num_threads_ = num_threads;
-  for (int i = 1; i < num_threads_; ++i)
-    workers_.emplace_back([this, i] { worker_loop(i); });
+  try {
+    for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  } catch (const std::exception& e) {
+    // Stop the workers that did start before unwinding (they wait on this
+    // pool's condition variable, which must not be destroyed under them).
+    const size_t started = workers_.size();
+    stop_all();
+    LST_FAIL("could not start thread ", started + 1, " of ", num_threads, " (", e.what(),
+             "): use fewer threads");
+  }
 }
 
-ThreadPool::~ThreadPool() {
+void ThreadPool::stop_all() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
   cv_work_.notify_all();
   for (auto& t : workers_) t.join();
+  workers_.clear();
 }
+
+ThreadPool::~ThreadPool() { stop_all(); }
 
 void ThreadPool::worker_loop(int index) {
   unsigned seen = 0;

@@ -28,9 +28,13 @@ class ThreadPool {
 
   // Largest thread count this build can use (1 without thread support).
   static int max_supported_threads();
+  // Largest thread count a pool accepts: 4x the hardware threads (at least
+  // 8, at most 256); more only costs memory and start-up time.
+  static int max_threads();
 
  private:
   void worker_loop(int index);
+  void stop_all();   // stops and joins the workers
 
   int num_threads_ = 1;
   std::vector<std::thread> workers_;

@@ -11,8 +11,12 @@ export const MAX_DEFAULT_THREADS = 4;
  * @returns {{ variant: 'single'|'threaded', threads: number }}
  */
 export function chooseVariant({ threads, threaded } = {}) {
-  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1 || threads > 256)) {
-    throw new Error(`threads must be an integer in [1, 256], got ${threads}`);
+  // The engine's limit (runtime/thread_pool.h: ThreadPool::max_threads), checked here
+  // too because the threaded build starts its workers before the engine runs.
+  const maxThreads = Math.min(256, Math.max(8, 4 * hardwareThreads()));
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1 || threads > maxThreads)) {
+    throw new Error(`threads must be an integer in [1, ${maxThreads}] (at most 4x this machine's ` +
+      `${hardwareThreads()} hardware threads), got ${threads}`);
   }
   if (threaded !== undefined && typeof threaded !== 'boolean') {
     throw new Error(`threaded must be true, false or undefined (automatic), got ${threaded}`);
