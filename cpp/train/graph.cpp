@@ -281,12 +281,14 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
       gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
     linear_bwd(A.dh, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D);
+    // hbuf (the GELU output) is spent: it receives d(ffh), zeroed, then accumulated
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-      gelu_backward(A.dh + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
+      std::fill(A.hbuf + r0 * Hd, A.hbuf + r1 * Hd, T(0));
+      gelu_backward(A.hbuf + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
     layernorm_recompute(A.ybuf, D, L.res_f, D, L.lnf_mean, L.lnf_rstd, P.ff_norm_w, P.ff_norm_b,
                         BN, D);
-    linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.dh, A.ybuf, P.ff1_w, BN, D, Hd);
+    linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.hbuf, A.ybuf, P.ff1_w, BN, D, Hd);
     layernorm_backward_rows(A.dres, GP.ff_norm_w, GP.ff_norm_b, A.dy, L.res_f, L.lnf_mean,
                             L.lnf_rstd, P.ff_norm_w, BN, D, pool_);
     // attention block

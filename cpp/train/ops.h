@@ -2,8 +2,9 @@
 // order (llm.c): backward ACCUMULATES (+=) into parameter gradients and,
 // where said, into input gradients; zeroing is the caller's step.
 // Templated on the scalar type: float for training, double for the
-// finite-difference tests. The float versions of the matrix products go to
-// the project's GEMM kernels (kernels/gemm.h); the double ones are loops.
+// finite-difference tests. The float versions go to the SIMD kernels
+// (kernels/layernorm.h, activations.h, rotary.h, gemm.h); the double loops
+// here are the reference those tests check them against.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -69,7 +70,7 @@ void layernorm_backward_rows(T* din, T* dw, T* db, const T* dout, const T* in, c
 // GELU, exact erf form: out = 0.5 x (1 + erf(x / sqrt 2)).
 template <class T>
 void gelu_forward(T* out, const T* in, size_t n);
-// din = dout * gelu'(in) (overwrites; din may alias dout).
+// din += dout * gelu'(in) (accumulates; din must not alias dout or in).
 template <class T>
 void gelu_backward(T* din, const T* dout, const T* in, size_t n);
 
