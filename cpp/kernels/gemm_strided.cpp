@@ -2,7 +2,8 @@
 //   column block (kNC) -> K block (kKC): pack op(B) into kNR-wide K-major
 //   panels (zero-padded past N) -> row block (kMC) -> panel -> kMR-row tile.
 // op(A) is read in place through (row, k) strides (lda, 1) or (1, lda): the
-// tile broadcasts one A element per row and k, so no packing is needed.
+// tile broadcasts one A element per row and k, so no packing is needed
+// (packing a transposed A measured slower for the dW products).
 // Threads take contiguous ranges of panels (each packs its own columns), or
 // of row tiles when N is narrow; each has its own slice of the scratch.
 #include "kernels/gemm_strided.h"
@@ -18,12 +19,22 @@
 namespace lst {
 namespace {
 
-using gemm_detail::kMR;
-using gemm_detail::kNR;
-using gemm_detail::kNRV;
 using gemm_detail::tile;
 
-constexpr size_t kKC = 256;         // K block: a packed panel slice is kKC x kNR (16 KB AVX2) -> L1
+// The micro-kernel: gemm_f32_8x32_avx512 where the CPU has AVX-512 (native
+// builds), else the builtin GEMM's own tile, gemm_f32_6x16_avx2 /
+// gemm_f32_4x8_simd128 (gemm_tile.h).
+#if LST_GEMM_AVX512
+using Vec = gemm_detail::Avx512Vec;
+constexpr int kMR = 8;
+#else
+using Vec = gemm_detail::SimdVec;
+constexpr int kMR = gemm_detail::kMR;
+#endif
+constexpr int kNRV = 2;
+constexpr int kNR = kNRV * Vec::kLanes;  // panel width
+
+constexpr size_t kKC = 256;         // K block: a packed panel slice is kKC x kNR (16-32 KB) -> L1
 constexpr size_t kNC = 256;         // columns per packed block: kKC x kNC floats (256 KB) -> L2
 constexpr size_t kMC = 16 * kMR;    // rows of op(A) reused across the block's panels
 constexpr size_t kPanelsPerBlock = kNC / kNR;
@@ -38,7 +49,7 @@ void tile_rows(int mr, size_t kc, const float* a, size_t a_rs, size_t a_ks, cons
                const float* init, size_t ldi, float* c, size_t ldc) {
   if constexpr (MR >= 1) {
     if (mr == MR) {
-      tile<MR, 1, kNRV>(kc, a, a_rs, a_ks, panel, kNR, 0, init, ldi, c, ldc);
+      tile<MR, 1, kNRV, Vec>(kc, a, a_rs, a_ks, panel, kNR, 0, init, ldi, c, ldc);
     } else {
       tile_rows<MR - 1>(mr, kc, a, a_rs, a_ks, panel, init, ldi, c, ldc);
     }
@@ -74,10 +85,10 @@ void pack_b(float* panels, size_t np, size_t kc, const float* B, size_t ldb, boo
 }
 
 struct Problem {
-  bool trans_b;
+  bool trans_a, trans_b;
   size_t M, N, K;
   const float* A;
-  size_t a_rs, a_ks;  // op(A)(i, k) = A[i*a_rs + k*a_ks]
+  size_t lda;
   const float* B;
   size_t ldb;
   float* C;
@@ -94,7 +105,9 @@ void gemm_part(const Problem& g, size_t m0, size_t m1, size_t p0, size_t p1, flo
       const size_t kc = std::min(kKC, g.K - k0);
       const bool first = k0 == 0 && !g.accumulate;  // C not read yet
       pack_b(scratch, np, kc, g.B, g.ldb, g.trans_b, k0, jb * kNR, g.N);
-      const float* Ak = g.A + k0 * g.a_ks;
+      // op(A)(i, k) = A[i*a_rs + k*a_ks], read in place
+      const size_t a_rs = g.trans_a ? 1 : g.lda, a_ks = g.trans_a ? g.lda : 1;
+      const float* Ak = g.A + k0 * a_ks;
       for (size_t mb = m0; mb < m1; mb += kMC) {
         const size_t me = std::min(m1, mb + kMC);
         for (size_t q = 0; q < np; ++q) {
@@ -102,15 +115,15 @@ void gemm_part(const Problem& g, size_t m0, size_t m1, size_t p0, size_t p1, flo
           const size_t j = (jb + q) * kNR, nc = std::min<size_t>(kNR, g.N - j);
           for (size_t i = mb; i < me; i += kMR) {
             const int mr = static_cast<int>(std::min<size_t>(kMR, me - i));
-            const float* a = Ak + i * g.a_rs;
+            const float* a = Ak + i * a_rs;
             float* c = g.C + i * g.ldc + j;
             if (nc == size_t(kNR)) {
-              tile_rows(mr, kc, a, g.a_rs, g.a_ks, panel, first ? nullptr : c, g.ldc, c, g.ldc);
+              tile_rows(mr, kc, a, a_rs, a_ks, panel, first ? nullptr : c, g.ldc, c, g.ldc);
             } else {
               if (!first)
                 for (int r = 0; r < mr; ++r)
                   std::memcpy(edge + r * kNR, c + r * g.ldc, nc * sizeof(float));
-              tile_rows(mr, kc, a, g.a_rs, g.a_ks, panel, first ? nullptr : edge, kNR, edge, kNR);
+              tile_rows(mr, kc, a, a_rs, a_ks, panel, first ? nullptr : edge, kNR, edge, kNR);
               for (int r = 0; r < mr; ++r)
                 std::memcpy(c + r * g.ldc, edge + r * kNR, nc * sizeof(float));
             }
@@ -143,8 +156,7 @@ void gemm_f32_strided(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, 
     return;
   }
   LST_CHECK(A && B && C && scratch, "gemm_f32_strided: null operand or scratch");
-  const Problem g{trans_b, M,  N, K, A, trans_a ? size_t{1} : lda, trans_a ? lda : size_t{1},
-                  B,       ldb, C, ldc, accumulate};
+  const Problem g{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate};
   const size_t panels = (N + kNR - 1) / kNR, row_tiles = (M + kMR - 1) / kMR;
   int threads = pool ? pool->num_threads() : 1;
   if (double(M) * double(N) * double(K) < kParallelMacs) threads = 1;
