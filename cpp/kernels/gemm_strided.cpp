@@ -38,7 +38,6 @@ constexpr size_t kKC = 256;         // K block: a packed panel slice is kKC x kN
 constexpr size_t kNC = 256;         // columns per packed block: kKC x kNC floats (256 KB) -> L2
 constexpr size_t kMC = 16 * kMR;    // rows of op(A) reused across the block's panels
 constexpr size_t kPanelsPerBlock = kNC / kNR;
-constexpr size_t kThreadScratch = kKC * kNC + 16;  // + 16: each slice starts 64-byte aligned
 // Below this many multiply-adds the call runs on the calling thread only.
 constexpr double kParallelMacs = 1 << 19;
 static_assert(kNC % kNR == 0, "column block must hold whole panels");
@@ -134,16 +133,23 @@ void gemm_part(const Problem& g, size_t m0, size_t m1, size_t p0, size_t p1, flo
   }
 }
 
-float* thread_scratch(float* scratch, size_t t) {
-  float* p = scratch + t * kThreadScratch;
+// One thread's scratch for a product of N columns and depth K: the packed
+// op(B) block (<= kKC x kNC), + 16 so that each slice starts 64-byte aligned.
+size_t thread_scratch_floats(size_t N, size_t K) {
+  const size_t cols = N >= kNC ? kNC : (N + kNR - 1) / kNR * kNR;  // (no overflow at SIZE_MAX)
+  return std::min(kKC, K) * cols + 16;
+}
+
+float* thread_scratch(float* scratch, size_t t, size_t per_thread) {
+  float* p = scratch + t * per_thread;
   const size_t mis = (reinterpret_cast<uintptr_t>(p) / sizeof(float)) % 16;
   return mis ? p + (16 - mis) : p;
 }
 
 }  // namespace
 
-size_t gemm_f32_strided_scratch_floats(int threads) {
-  return size_t(std::max(threads, 1)) * kThreadScratch;
+size_t gemm_f32_strided_scratch_floats(int threads, size_t max_n, size_t max_k) {
+  return size_t(std::max(threads, 1)) * thread_scratch_floats(max_n, max_k);
 }
 
 void gemm_f32_strided(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, const float* A,
@@ -161,16 +167,16 @@ void gemm_f32_strided(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, 
   int threads = pool ? pool->num_threads() : 1;
   if (double(M) * double(N) * double(K) < kParallelMacs) threads = 1;
   if (threads <= 1) {
-    gemm_part(g, 0, M, 0, panels, thread_scratch(scratch, 0));
+    gemm_part(g, 0, M, 0, panels, thread_scratch(scratch, 0, 0));
     return;
   }
   // Split the panels when there are enough of them (no duplicated packing),
   // else the row tiles (every thread packs the same, narrow, op(B)).
-  const size_t T = size_t(threads);
+  const size_t T = size_t(threads), per_thread = thread_scratch_floats(N, K);
   const bool by_panels = panels >= 2 * T || panels >= row_tiles;
   pool->parallel_for(T, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
-      float* s = thread_scratch(scratch, t);
+      float* s = thread_scratch(scratch, t, per_thread);
       if (by_panels) {
         const size_t per = (panels + T - 1) / T, p0 = std::min(panels, t * per);
         gemm_part(g, 0, M, p0, std::min(panels, p0 + per), s);

@@ -10,13 +10,16 @@
 // caller owns (the training arena): no allocation per call.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace lst {
 
 class ThreadPool;
 
-// Floats of scratch gemm_f32_strided needs for `threads` threads (any M, N, K).
-size_t gemm_f32_strided_scratch_floats(int threads);
+// Floats of scratch gemm_f32_strided needs for `threads` threads, for any M
+// and N <= max_n, K <= max_k (the defaults: any N, K; at most ~256 KB a thread).
+size_t gemm_f32_strided_scratch_floats(int threads, size_t max_n = SIZE_MAX,
+                                       size_t max_k = SIZE_MAX);
 
 // C (M, N) row stride ldc;  A (M, K) lda, or (K, M) when trans_a;
 // B (K, N) ldb, or (N, K) when trans_b. accumulate: C += ..., else C = ...

@@ -7,6 +7,7 @@
 
 #include <type_traits>
 
+#include "kernels/gemm_strided.h"
 #include "kernels/simd.h"
 #include "kernels/simd_exp.h"
 #include "train/ops.h"
@@ -17,10 +18,20 @@ int64_t attn_num_global(const Config& c, int64_t N) {
   return c.causal ? N / c.segment_size * c.r : c.r;
 }
 int64_t attn_num_local_slots(const Config& c) { return (c.causal ? 2 : 3) * int64_t(c.window_size); }
+namespace {
+// gemm_f32_strided's scratch for the products of one head (N, K <= max(G + L, dh, w)).
+int64_t attn_gemm_scratch(const Config& c, int64_t N) {
+  const size_t wide = std::max<size_t>({size_t(attn_num_global(c, N) + attn_num_local_slots(c)),
+                                        size_t(c.dim_head), size_t(c.window_size)});
+  return int64_t(gemm_f32_strided_scratch_floats(1, wide, wide));
+}
+}  // namespace
+
 int64_t attn_scratch_size(const Config& c, int64_t N) {
-  // probabilities and dP / dS of one window of queries (2 w (G + L)), or the
-  // dynamic projection's da (N)
-  return 2 * int64_t(c.window_size) * (attn_num_global(c, N) + attn_num_local_slots(c)) + N;
+  // probabilities and dP / dS of one window of queries (2 w (G + L)), the
+  // dynamic projection's da (N), the GEMM's packing
+  return 2 * int64_t(c.window_size) * (attn_num_global(c, N) + attn_num_local_slots(c)) + N +
+         attn_gemm_scratch(c, N);
 }
 
 namespace {
@@ -51,6 +62,24 @@ struct HeadGeometry {
   }
 };
 
+// C (M, N) (+)= op(A) · op(B) inside one head (single-threaded: the heads run
+// in parallel). float: gemm_f32_strided on the head's scratch; double: loops.
+template <class T>
+void head_matmul(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+                 const T* B, int64_t ldb, T* C, int64_t ldc, bool accumulate, T* gemm_scratch) {
+  if constexpr (std::is_same_v<T, float>) {
+    gemm_f32_strided(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, nullptr, gemm_scratch);
+  } else {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        T acc = accumulate ? C[i * ldc + j] : T(0);
+        for (int64_t k = 0; k < K; ++k)
+          acc += (ta ? A[k * lda + i] : A[i * lda + k]) * (tb ? B[j * ldb + k] : B[k * ldb + j]);
+        C[i * ldc + j] = acc;
+      }
+  }
+}
+
 // One window of W queries [t0, t0 + W) against its keys: the G global tokens
 // and the local slots [lo, hi) of [first, first + L) that lie in the sequence.
 // Scores / probabilities are (W, G + L) with row stride ld = G + L.
@@ -73,12 +102,13 @@ WindowBlock window_block(const HeadGeometry<T>& geo, int64_t kb) {
 // query t may not see set to -inf. Returns nothing; rows stay unnormalised.
 template <class T>
 void window_scores(T* S, int64_t ld, const HeadGeometry<T>& geo, const WindowBlock& w,
-                   const T* q, const T* gkv, const T* lkv) {
+                   const T* q, const T* gkv, const T* lkv, T* gemm_scratch) {
   const int64_t W = geo.W, dh = geo.dh, G = geo.G, L = geo.L, Sq = geo.stride, I = geo.inner;
   const T ninf = -std::numeric_limits<T>::infinity();
-  matmul_nt<T>(W, w.gv_max, dh, q + w.t0 * Sq, Sq, gkv, dh, S, ld, false);
-  matmul_nt<T>(W, w.hi - w.lo, dh, q + w.t0 * Sq, Sq, lkv + (w.first + w.lo) * I, I,
-               S + G + w.lo, ld, false);
+  head_matmul<T>(false, true, W, w.gv_max, dh, q + w.t0 * Sq, Sq, gkv, dh, S, ld, false,
+                 gemm_scratch);
+  head_matmul<T>(false, true, W, w.hi - w.lo, dh, q + w.t0 * Sq, Sq, lkv + (w.first + w.lo) * I,
+                 I, S + G + w.lo, ld, false, gemm_scratch);
   for (int64_t i = 0; i < W; ++i) {
     T* s = S + i * ld;
     const int64_t t = w.t0 + i;
@@ -165,10 +195,11 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
   // 4.7-4.9 one softmax per query over [global | local], a window of
   // queries at a time (their local keys are the same rows: two GEMMs).
   const int64_t W = geo.W, ld = G + L;
-  T* P = scratch;  // (W, ld)
+  T* P = scratch;                        // (W, ld)
+  T* gs = scratch + 2 * W * ld + N;      // the GEMM's packing
   for (int64_t kb = 0; kb < N / W; ++kb) {
     const WindowBlock w = window_block(geo, kb);
-    window_scores(P, ld, geo, w, q, a.gkv, lkv);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, gs);
     bool any_uniform = false;
     for (int64_t i = 0; i < W; ++i) {
       T* s = P + i * ld;
@@ -187,9 +218,9 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
       a.lse[w.t0 + i] = m + std::log(sum);
     }
     T* o = out + w.t0 * I;
-    matmul_nn<T>(W, dh, w.gv_max, P, ld, a.gkv, dh, o, I, false);
-    matmul_nn<T>(W, dh, w.hi - w.lo, P + G + w.lo, ld, lkv + (w.first + w.lo) * I, I, o, I,
-                 true);
+    head_matmul<T>(false, false, W, dh, w.gv_max, P, ld, a.gkv, dh, o, I, false, gs);
+    head_matmul<T>(false, false, W, dh, w.hi - w.lo, P + G + w.lo, ld,
+                   lkv + (w.first + w.lo) * I, I, o, I, true, gs);
     if (!any_uniform) continue;
     for (int64_t i = 0; i < W; ++i) {
       if (a.lse[w.t0 + i] != -std::numeric_limits<T>::infinity()) continue;
@@ -238,15 +269,16 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
   // log-sum-exp, dP = dout · V^T, dS = P (dP - rowsum(P dP)); then
   // dq = dS K, dK += dS^T q and dV += P^T dout (keys are values: both add).
   const int64_t W = geo.W, ld = G + L;
-  T* P = scratch;           // (W, ld)
-  T* dS = scratch + W * ld;  // (W, ld)
+  T* P = scratch;                    // (W, ld)
+  T* dS = scratch + W * ld;          // (W, ld)
+  T* gs = scratch + 2 * W * ld + N;  // the GEMM's packing
   for (int64_t kb = 0; kb < N / W; ++kb) {
     const WindowBlock w = window_block(geo, kb);
-    window_scores(P, ld, geo, w, q, a.gkv, lkv);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, gs);
     const T* dout_w = dout + w.t0 * I;
-    matmul_nt<T>(W, w.gv_max, dh, dout_w, I, a.gkv, dh, dS, ld, false);
-    matmul_nt<T>(W, w.hi - w.lo, dh, dout_w, I, lkv + (w.first + w.lo) * I, I, dS + G + w.lo,
-                 ld, false);
+    head_matmul<T>(false, true, W, w.gv_max, dh, dout_w, I, a.gkv, dh, dS, ld, false, gs);
+    head_matmul<T>(false, true, W, w.hi - w.lo, dh, dout_w, I, lkv + (w.first + w.lo) * I, I,
+                   dS + G + w.lo, ld, false, gs);
     for (int64_t i = 0; i < W; ++i) {
       T* pi = P + i * ld;
       T* di = dS + i * ld;
@@ -274,12 +306,12 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
     const T* lk = lkv + (w.first + w.lo) * I;
     T* dlk = dlkv + (w.first + w.lo) * I;
     const int64_t nl = w.hi - w.lo;
-    matmul_nn<T>(W, dh, w.gv_max, dS, ld, a.gkv, dh, dq_w, S, true);
-    matmul_nn<T>(W, dh, nl, dS + G + w.lo, ld, lk, I, dq_w, S, true);
-    matmul_tn<T>(w.gv_max, dh, W, dS, ld, q_w, S, g.dgkv, dh, true);
-    matmul_tn<T>(w.gv_max, dh, W, P, ld, dout_w, I, g.dgkv, dh, true);
-    matmul_tn<T>(nl, dh, W, dS + G + w.lo, ld, q_w, S, dlk, I, true);
-    matmul_tn<T>(nl, dh, W, P + G + w.lo, ld, dout_w, I, dlk, I, true);
+    head_matmul<T>(false, false, W, dh, w.gv_max, dS, ld, a.gkv, dh, dq_w, S, true, gs);
+    head_matmul<T>(false, false, W, dh, nl, dS + G + w.lo, ld, lk, I, dq_w, S, true, gs);
+    head_matmul<T>(true, false, w.gv_max, dh, W, dS, ld, q_w, S, g.dgkv, dh, true, gs);
+    head_matmul<T>(true, false, w.gv_max, dh, W, P, ld, dout_w, I, g.dgkv, dh, true, gs);
+    head_matmul<T>(true, false, nl, dh, W, dS + G + w.lo, ld, q_w, S, dlk, I, true, gs);
+    head_matmul<T>(true, false, nl, dh, W, P + G + w.lo, ld, dout_w, I, dlk, I, true, gs);
   }
 
   // LayerNorm_global backward.

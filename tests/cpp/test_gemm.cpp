@@ -316,9 +316,14 @@ void check_strided(bool ta, bool tb, size_t M, size_t N, size_t K, bool accumula
     for (size_t i = 0; i < M; ++i)
       for (size_t j = 0; j < N; ++j) C[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
   const int threads = pool ? pool->num_threads() : 1;
-  std::vector<float> scratch(lst::gemm_f32_strided_scratch_floats(threads));
+  // scratch sized for exactly this N and K, with sentinels past its end;
+  // the default size (any N, K) must cover it
+  const size_t need = lst::gemm_f32_strided_scratch_floats(threads, N, K);
+  CHECK(need <= lst::gemm_f32_strided_scratch_floats(threads));
+  std::vector<float> scratch(need + 8, -7.0f);
   lst::gemm_f32_strided(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate,
                         pool, scratch.data());
+  for (size_t i = need; i < need + 8; ++i) CHECK(scratch[i] == -7.0f);
   std::vector<float> got(M * N);
   bool pad_ok = C[M * ldc] == C0[M * ldc];
   for (size_t i = 0; i < M; ++i) {
