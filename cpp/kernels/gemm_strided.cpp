@@ -67,8 +67,13 @@ void pack_b(float* panels, size_t np, size_t kc, const float* B, size_t ldb, boo
       for (size_t k = 0; k < kc; ++k) {
         const float* src = B + (k0 + k) * ldb + j;
         float* d = dst + k * kNR;
-        std::memcpy(d, src, nc * sizeof(float));
-        for (size_t t = nc; t < size_t(kNR); ++t) d[t] = 0.0f;
+        if (nc == size_t(kNR)) {
+          for (int v = 0; v < kNRV; ++v)
+            Vec::store(d + v * Vec::kLanes, Vec::load(src + v * Vec::kLanes));
+        } else {
+          std::memcpy(d, src, nc * sizeof(float));
+          for (size_t t = nc; t < size_t(kNR); ++t) d[t] = 0.0f;
+        }
       }
     } else {  // op(B)(k, j) = B[j*ldb + k]: each source row becomes a column
       for (size_t t = 0; t < size_t(kNR); ++t) {

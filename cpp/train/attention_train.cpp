@@ -19,7 +19,7 @@ int64_t attn_num_global(const Config& c, int64_t N) {
 }
 int64_t attn_num_local_slots(const Config& c) { return (c.causal ? 2 : 3) * int64_t(c.window_size); }
 namespace {
-// gemm_f32_strided's scratch for the products of one head (N, K <= max(G + L, dh, w)).
+// gemm_f32_strided's scratch for one head's products (N, K <= max(G + L, dh, w)).
 int64_t attn_gemm_scratch(const Config& c, int64_t N) {
   const size_t wide = std::max<size_t>({size_t(attn_num_global(c, N) + attn_num_local_slots(c)),
                                         size_t(c.dim_head), size_t(c.window_size)});
@@ -29,9 +29,9 @@ int64_t attn_gemm_scratch(const Config& c, int64_t N) {
 
 int64_t attn_scratch_size(const Config& c, int64_t N) {
   // probabilities and dP / dS of one window of queries (2 w (G + L)), the
-  // dynamic projection's da (N), the GEMM's packing
+  // dynamic projection's da (N), a key mask (L), the GEMM's packing
   return 2 * int64_t(c.window_size) * (attn_num_global(c, N) + attn_num_local_slots(c)) + N +
-         attn_gemm_scratch(c, N);
+         attn_num_local_slots(c) + attn_gemm_scratch(c, N);
 }
 
 namespace {
@@ -99,22 +99,28 @@ WindowBlock window_block(const HeadGeometry<T>& geo, int64_t kb) {
 }
 
 // S (W, ld) = q rows of the window · [gkv | local keys]^T, then every slot
-// query t may not see set to -inf. Returns nothing; rows stay unnormalised.
+// query t may not see set to -inf; rows stay unnormalised. key_mask: (L)
+// scratch, the window's additive key mask (0 or -inf).
 template <class T>
 void window_scores(T* S, int64_t ld, const HeadGeometry<T>& geo, const WindowBlock& w,
-                   const T* q, const T* gkv, const T* lkv, T* gemm_scratch) {
+                   const T* q, const T* gkv, const T* lkv, T* key_mask, T* gemm_scratch) {
   const int64_t W = geo.W, dh = geo.dh, G = geo.G, L = geo.L, Sq = geo.stride, I = geo.inner;
   const T ninf = -std::numeric_limits<T>::infinity();
   head_matmul<T>(false, true, W, w.gv_max, dh, q + w.t0 * Sq, Sq, gkv, dh, S, ld, false,
                  gemm_scratch);
   head_matmul<T>(false, true, W, w.hi - w.lo, dh, q + w.t0 * Sq, Sq, lkv + (w.first + w.lo) * I,
                  I, S + G + w.lo, ld, false, gemm_scratch);
+  for (int64_t j = w.lo; j < w.hi; ++j) key_mask[j] = geo.mask[w.first + j] ? T(0) : ninf;
   for (int64_t i = 0; i < W; ++i) {
     T* s = S + i * ld;
     const int64_t t = w.t0 + i;
     std::fill(s + geo.global_visible(t), s + G, ninf);
-    for (int64_t j = 0; j < L; ++j)
-      if (!geo.local_visible(t, w.first + j)) s[G + j] = ninf;
+    T* sl = s + G;
+    std::fill(sl, sl + w.lo, ninf);  // windows outside the sequence
+    // causal: keys after t (slot t - first on) are invisible
+    const int64_t end = geo.c.causal ? std::min(w.hi, t - w.first + 1) : w.hi;
+    for (int64_t j = w.lo; j < end; ++j) sl[j] += key_mask[j];
+    std::fill(sl + std::max(end, w.lo), sl + L, ninf);
   }
 }
 
@@ -195,11 +201,12 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
   // 4.7-4.9 one softmax per query over [global | local], a window of
   // queries at a time (their local keys are the same rows: two GEMMs).
   const int64_t W = geo.W, ld = G + L;
-  T* P = scratch;                        // (W, ld)
-  T* gs = scratch + 2 * W * ld + N;      // the GEMM's packing
+  T* P = scratch;                          // (W, ld)
+  T* key_mask = scratch + 2 * W * ld + N;  // (L)
+  T* gs = key_mask + L;                    // the GEMM's packing
   for (int64_t kb = 0; kb < N / W; ++kb) {
     const WindowBlock w = window_block(geo, kb);
-    window_scores(P, ld, geo, w, q, a.gkv, lkv, gs);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, key_mask, gs);
     bool any_uniform = false;
     for (int64_t i = 0; i < W; ++i) {
       T* s = P + i * ld;
@@ -269,12 +276,13 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
   // log-sum-exp, dP = dout · V^T, dS = P (dP - rowsum(P dP)); then
   // dq = dS K, dK += dS^T q and dV += P^T dout (keys are values: both add).
   const int64_t W = geo.W, ld = G + L;
-  T* P = scratch;                    // (W, ld)
-  T* dS = scratch + W * ld;          // (W, ld)
-  T* gs = scratch + 2 * W * ld + N;  // the GEMM's packing
+  T* P = scratch;                          // (W, ld)
+  T* dS = scratch + W * ld;                // (W, ld)
+  T* key_mask = scratch + 2 * W * ld + N;  // (L)
+  T* gs = key_mask + L;                    // the GEMM's packing
   for (int64_t kb = 0; kb < N / W; ++kb) {
     const WindowBlock w = window_block(geo, kb);
-    window_scores(P, ld, geo, w, q, a.gkv, lkv, gs);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, key_mask, gs);
     const T* dout_w = dout + w.t0 * I;
     head_matmul<T>(false, true, W, w.gv_max, dh, dout_w, I, a.gkv, dh, dS, ld, false, gs);
     head_matmul<T>(false, true, W, w.hi - w.lo, dh, dout_w, I, lkv + (w.first + w.lo) * I, I,
