@@ -92,11 +92,15 @@ void Activations<T>::allocate(const Config& c, int64_t B_, int64_t n_, int threa
   n = n_;
   N = c.padded_length(n_);
   G = attn_num_global(c, N);
-  ids_.assign(size_t(B * N + B * n), 0);
+  ids_.assign(size_t(B * N + 2 * B * n), 0);
   tokens = ids_.data();
-  targets = ids_.data() + B * N;
-  mask_.assign(size_t(B * N), 0);
+  targets = tokens + B * N;
+  staged_inputs = targets + B * n;
+  mask_.assign(size_t(B * N + B * n), 0);
   mask = mask_.data();
+  staged_mask = mask + B * N;
+  loss_.assign(size_t(B * n), 0.0);
+  row_loss = loss_.data();
 }
 
 template <class T>
@@ -105,7 +109,8 @@ size_t Activations<T>::bytes(const Config& c, int64_t B_, int64_t n_, int thread
   Carver<T> count;
   carve(a, count, c, B_, n_, threads);
   const size_t N = c.padded_length(n_);
-  return count.used * sizeof(T) + (B_ * N + B_ * n_) * sizeof(int32_t) + B_ * N;
+  return count.used * sizeof(T) + (B_ * N + 2 * B_ * n_) * sizeof(int32_t) + (B_ * N + B_ * n_) +
+         B_ * n_ * sizeof(double);
 }
 
 template struct Activations<float>;

@@ -62,6 +62,9 @@ struct Activations {
   int32_t* tokens;  // (B, N) input ids, pad rows 0
   int32_t* targets; // (B, n)
   uint8_t* mask;    // (B, N) 1 = real key; pad rows 0
+  int32_t* staged_inputs;  // (B, n) forward_sequences' x[:, :-1]
+  uint8_t* staged_mask;    // (B, n)
+  double* row_loss;        // (B, n) cross-entropy of each target
 
   // Sizes the arena for (B, n) and `threads` GEMM threads and carves the pointers.
   void allocate(const Config& c, int64_t B, int64_t n, int threads);
@@ -72,6 +75,7 @@ struct Activations {
   std::vector<T> arena_;
   std::vector<int32_t> ids_;
   std::vector<uint8_t> mask_;
+  std::vector<double> loss_;
 };
 
 }  // namespace lst::train

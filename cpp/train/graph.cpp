@@ -104,15 +104,18 @@ double TrainGraph<T>::forward_sequences(const ParamPtrs<T>& p,
                                         int64_t n1) {
   LST_CHECK(n1 >= 2, "training sequences need at least 2 tokens (input and target), got ", n1);
   const int64_t n = n1 - 1;
-  std::vector<int32_t> in(b * n), tg(b * n);
-  std::vector<uint8_t> m(mask ? b * n : 0);
+  reserve(b, n);
+  // x[:, :-1] and its mask staged in the arena; targets x[:, 1:] go straight
+  // to their arena slot (forward's copy of them is then in place)
+  auto& A = act_;
   for (int64_t i = 0; i < b; ++i)
     for (int64_t t = 0; t < n; ++t) {
-      in[i * n + t] = tokens[i * n1 + t];
-      tg[i * n + t] = tokens[i * n1 + t + 1];
-      if (mask) m[i * n + t] = mask[i * n1 + t];
+      A.staged_inputs[i * n + t] = tokens[i * n1 + t];
+      A.targets[i * n + t] = tokens[i * n1 + t + 1];
+      if (mask) A.staged_mask[i * n + t] = mask[i * n1 + t];
     }
-  return forward(p, rotary_freqs, in.data(), tg.data(), mask ? m.data() : nullptr, b, n);
+  return forward(p, rotary_freqs, A.staged_inputs, A.targets, mask ? A.staged_mask : nullptr, b,
+                 n);
 }
 
 template <class T>
@@ -196,7 +199,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
   double total = 0;
   for (int64_t i = 0; i < b; ++i)
     total += cross_entropy_forward(A.probs + i * N * V, A.probs + i * N * V, A.targets + i * n,
-                                   n, V, pool_);
+                                   n, V, A.row_loss + i * n, pool_);
   return total / double(b * n);
 }
 

@@ -246,8 +246,7 @@ void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, co
 // ---------------------------------------------------------------- cross-entropy
 template <class T>
 double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, size_t rows,
-                             size_t V, ThreadPool& pool) {
-  std::vector<double> row_loss(rows);
+                             size_t V, double* row_loss, ThreadPool& pool) {
   pool.parallel_for(rows, [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) {
       const T* z = logits + r * V;
@@ -263,7 +262,7 @@ double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, 
     }
   }, 16);
   double total = 0;
-  for (double l : row_loss) total += l;
+  for (size_t r = 0; r < rows; ++r) total += row_loss[r];
   return total;
 }
 
@@ -304,7 +303,7 @@ void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, 
   template void gelu_backward<T>(T*, const T*, const T*, size_t);                             \
   template void rotary_rows<T>(T*, size_t, size_t, size_t, const T*, const T*, size_t, bool); \
   template double cross_entropy_forward<T>(T*, const T*, const int32_t*, size_t, size_t,      \
-                                           ThreadPool&);                                      \
+                                           double*, ThreadPool&);                             \
   template void cross_entropy_backward<T>(T*, const T*, const int32_t*, size_t, size_t, T,    \
                                           ThreadPool&);
 

@@ -82,10 +82,12 @@ void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, co
 
 // Cross-entropy of rows of logits (rows, V) against targets (rows):
 // returns the sum over rows of (logsumexp - logit[target]) in double, and
-// leaves the softmax probabilities in `probs` (may alias logits).
+// leaves the softmax probabilities in `probs` (may alias logits). row_loss:
+// (rows) scratch, each row's loss (summed in a fixed order: any thread count
+// gives the same total).
 template <class T>
 double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, size_t rows,
-                             size_t V, ThreadPool& pool);
+                             size_t V, double* row_loss, ThreadPool& pool);
 // dlogits = (probs - onehot(target)) * scale (dlogits may alias probs).
 template <class T>
 void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, size_t rows,
