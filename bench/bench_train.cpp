@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       }
       const double med = median(ms);
-      const double mem = double(train::training_memory(c, o.batch, o.seq).total()) / 1e6;
+      const double mem = double(train::training_memory(c, o.batch, o.seq, o.threads).total()) / 1e6;
       char shape[32];
       std::snprintf(shape, sizeof shape, "%lld x %lld", static_cast<long long>(o.batch),
                     static_cast<long long>(o.seq));

@@ -271,7 +271,9 @@ class WasmTrainer {
   // Bytes of one training step's memory (params, grads, Adam, activations).
   double stepMemoryBytes() const {
     if (!trainer_) return 0.0;
-    return double(train::training_memory(trainer_->config(), options_.batch, options_.seq).total());
+    return double(train::training_memory(trainer_->config(), options_.batch, options_.seq,
+                                         options_.threads)
+                      .total());
   }
   int numThreads() const { return trainer_ ? options_.threads : 0; }
   std::string backend() const { return trainer_ ? gemm_backend_name(options_.backend) : ""; }

@@ -105,7 +105,7 @@ int cmd_train(int argc, char** argv) {
                data.valid.size());
   train::Trainer trainer(c, w, o, &data);
   if (a.has("resume")) trainer.resume(a.get("resume"));
-  const auto mem = train::training_memory(c, o.batch, o.seq);
+  const auto mem = train::training_memory(c, o.batch, o.seq, o.threads);
   std::fprintf(stderr,
                "lst train: %s\n  %lld parameters; step memory %.1f MB (params %.1f, grads %.1f, "
                "adam %.1f, activations %.1f for %lld x %lld)\n  batch %lld x accum %lld x seq "

@@ -35,6 +35,11 @@ inline vf mul(vf a, vf b) { return wasm_f32x4_mul(a, b); }
 // a*b + c. No relaxed-SIMD in this toolchain, so a separate mul and add.
 inline vf madd(vf a, vf b, vf c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
 inline vf max(vf a, vf b) { return wasm_f32x4_max(a, b); }
+inline vf min(vf a, vf b) { return wasm_f32x4_min(a, b); }
+// Interleaved pairs (rotary): (x0, x1, x2, x3) -> (x1, x0, x3, x2), and
+// kLanes/2 floats from p, each twice: (p0, p0, p1, p1).
+inline vf swap_pairs(vf v) { return wasm_i32x4_shuffle(v, v, 1, 0, 3, 2); }
+inline vf load_dup_pairs(const float* p) { return wasm_f32x4_make(p[0], p[0], p[1], p[1]); }
 inline float reduce_sum(vf v) {
   return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
@@ -59,6 +64,12 @@ inline vf sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 inline vf madd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 inline vf max(vf a, vf b) { return _mm256_max_ps(a, b); }
+inline vf min(vf a, vf b) { return _mm256_min_ps(a, b); }
+inline vf swap_pairs(vf v) { return _mm256_permute_ps(v, 0xB1); }
+inline vf load_dup_pairs(const float* p) {
+  const __m128 c = _mm_loadu_ps(p);
+  return _mm256_set_m128(_mm_unpackhi_ps(c, c), _mm_unpacklo_ps(c, c));
+}
 inline float reduce_sum(vf v) {
   __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
   __m128 s = _mm_add_ps(lo, hi);
@@ -87,6 +98,12 @@ inline vf sub(vf a, vf b) { return _mm_sub_ps(a, b); }
 inline vf mul(vf a, vf b) { return _mm_mul_ps(a, b); }
 inline vf madd(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
 inline vf max(vf a, vf b) { return _mm_max_ps(a, b); }
+inline vf min(vf a, vf b) { return _mm_min_ps(a, b); }
+inline vf swap_pairs(vf v) { return _mm_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)); }
+inline vf load_dup_pairs(const float* p) {
+  const __m128 c = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+  return _mm_unpacklo_ps(c, c);
+}
 inline float reduce_sum(vf v) {
   __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
@@ -111,6 +128,8 @@ inline vf sub(vf a, vf b) { return {a.x - b.x}; }
 inline vf mul(vf a, vf b) { return {a.x * b.x}; }
 inline vf madd(vf a, vf b, vf c) { return {a.x * b.x + c.x}; }
 inline vf max(vf a, vf b) { return {a.x > b.x ? a.x : b.x}; }
+inline vf min(vf a, vf b) { return {a.x < b.x ? a.x : b.x}; }
+// (pairs need kLanes >= 2: the scalar build's kernels take their scalar tails)
 inline float reduce_sum(vf v) { return v.x; }
 inline float reduce_max(vf v) { return v.x; }
 #endif

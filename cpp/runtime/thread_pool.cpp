@@ -59,7 +59,7 @@ ThreadPool::~ThreadPool() { stop_all(); }
 void ThreadPool::worker_loop(int index) {
   unsigned seen = 0;
   for (;;) {
-    const std::function<void(size_t, size_t)>* job;
+    const ChunkFn* job;
     size_t n, chunk;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -87,8 +87,7 @@ void ThreadPool::worker_loop(int index) {
   }
 }
 
-void ThreadPool::parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn,
-                              size_t grain) {
+void ThreadPool::parallel_for(size_t n, ChunkFn fn, size_t grain) {
   if (n == 0) return;
   grain = std::max<size_t>(grain, 1);
   size_t max_chunks = (n + grain - 1) / grain;

@@ -4,12 +4,29 @@
 #pragma once
 #include <condition_variable>
 #include <cstddef>
-#include <functional>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace lst {
+
+// A non-owning reference to a callable fn(begin, end). Unlike std::function
+// it never allocates, so a parallel loop does not touch the heap (a training
+// step runs dozens of them). The callable must outlive the call it is passed to.
+class ChunkFn {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, ChunkFn>>>
+  ChunkFn(const F& f)  // NOLINT: implicit, as std::function's
+      : obj_(&f),
+        call_([](const void* o, size_t b, size_t e) { (*static_cast<const F*>(o))(b, e); }) {}
+  void operator()(size_t b, size_t e) const { call_(obj_, b, e); }
+
+ private:
+  const void* obj_;
+  void (*call_)(const void*, size_t, size_t);
+};
 
 class ThreadPool {
  public:
@@ -23,8 +40,7 @@ class ThreadPool {
 
   // fn(begin, end) is called on disjoint chunks covering [0, n). Chunks are
   // at least `grain` items. Exceptions in workers are rethrown here.
-  void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn,
-                    size_t grain = 1);
+  void parallel_for(size_t n, ChunkFn fn, size_t grain = 1);
 
   // Largest thread count this build can use (1 without thread support).
   static int max_supported_threads();
@@ -40,7 +56,7 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_work_, cv_done_;
-  const std::function<void(size_t, size_t)>* job_ = nullptr;
+  const ChunkFn* job_ = nullptr;
   size_t job_n_ = 0, job_chunk_ = 0;
   int job_chunks_ = 0;
   unsigned generation_ = 0;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <type_traits>
+
 #include "core/error.h"
+#include "kernels/gemm_strided.h"
 #include "train/attention_train.h"
 
 namespace lst::train {
@@ -23,7 +26,8 @@ struct Carver {
 };
 
 template <class T>
-void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t n) {
+void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t n,
+           int threads) {
   const size_t N = c.padded_length(n), D = c.dim, I = c.inner(), H = c.heads,
                dh = c.dim_head, Hd = c.ff_hidden(), V = c.num_tokens, R = c.r;
   const size_t G = attn_num_global(c, N), half = dh / 2;
@@ -58,10 +62,9 @@ void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t
   a.ybuf = cv.take(BN * D);
   a.hbuf = cv.take(BN * Hd);
   a.wt = cv.take(std::max({2 * I * D, I * D, Hd * D, V * D}));
-  a.wgrad = cv.take(std::max({2 * I * D, I * D, Hd * D, V * D}));
-  const size_t width = std::max({2 * I, D, Hd, V});
-  a.xt1 = cv.take(width * BN);
-  a.xt2 = cv.take(width * BN);
+  // float arena: the GEMM scratch is carved from it; the double one has none
+  a.gemm_scratch = reinterpret_cast<float*>(
+      cv.take(std::is_same_v<T, float> ? gemm_f32_strided_scratch_floats(threads) : 0));
   a.dres = cv.take(BN * D);
   a.dy = cv.take(BN * D);
   a.dqkv = cv.take(BN * 2 * I);
@@ -77,32 +80,37 @@ void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t
 }  // namespace
 
 template <class T>
-void Activations<T>::allocate(const Config& c, int64_t B_, int64_t n_) {
+void Activations<T>::allocate(const Config& c, int64_t B_, int64_t n_, int threads) {
   LST_CHECK(B_ >= 1 && n_ >= 1, "training batch must be [b, n] with b, n >= 1, got [", B_, ", ",
             n_, "]");
   Carver<T> count;
-  carve(*this, count, c, B_, n_);
+  carve(*this, count, c, B_, n_, threads);
   arena_.assign(count.used, T(0));
   Carver<T> cv{arena_.data(), 0};
-  carve(*this, cv, c, B_, n_);
+  carve(*this, cv, c, B_, n_, threads);
   B = B_;
   n = n_;
   N = c.padded_length(n_);
   G = attn_num_global(c, N);
-  ids_.assign(size_t(B * N + B * n), 0);
+  ids_.assign(size_t(B * N + 2 * B * n), 0);
   tokens = ids_.data();
-  targets = ids_.data() + B * N;
-  mask_.assign(size_t(B * N), 0);
+  targets = tokens + B * N;
+  staged_inputs = targets + B * n;
+  mask_.assign(size_t(B * N + B * n), 0);
   mask = mask_.data();
+  staged_mask = mask + B * N;
+  loss_.assign(size_t(B * n), 0.0);
+  row_loss = loss_.data();
 }
 
 template <class T>
-size_t Activations<T>::bytes(const Config& c, int64_t B_, int64_t n_) {
+size_t Activations<T>::bytes(const Config& c, int64_t B_, int64_t n_, int threads) {
   Activations<T> a;
   Carver<T> count;
-  carve(a, count, c, B_, n_);
+  carve(a, count, c, B_, n_, threads);
   const size_t N = c.padded_length(n_);
-  return count.used * sizeof(T) + (B_ * N + B_ * n_) * sizeof(int32_t) + B_ * N;
+  return count.used * sizeof(T) + (B_ * N + 2 * B_ * n_) * sizeof(int32_t) + (B_ * N + B_ * n_) +
+         B_ * n_ * sizeof(double);
 }
 
 template struct Activations<float>;

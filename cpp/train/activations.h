@@ -47,10 +47,8 @@ struct Activations {
   // scratch shared by every layer
   T* ybuf;       // (B, N, D)  a LayerNorm output (recomputed in the backward)
   T* hbuf;       // (B, N, Hd) GELU output
-  T* wt;         // (max in*out) a transposed weight
-  T* wgrad;      // (max in*out) one weight gradient before it is accumulated
-  T* xt1;        // (max width, B*N) transposed activations (weight-gradient GEMMs)
-  T* xt2;        // (max width, B*N)
+  T* wt;         // (max in*out) a transposed weight (the double reference's loops)
+  float* gemm_scratch;  // gemm_f32_strided's packing, sized for the pool's threads (float only)
   T* dres;       // (B, N, D)  gradient of the residual stream
   T* dy;         // (B, N, D)
   T* dqkv;       // (B, N, 2I)
@@ -64,16 +62,20 @@ struct Activations {
   int32_t* tokens;  // (B, N) input ids, pad rows 0
   int32_t* targets; // (B, n)
   uint8_t* mask;    // (B, N) 1 = real key; pad rows 0
+  int32_t* staged_inputs;  // (B, n) forward_sequences' x[:, :-1]
+  uint8_t* staged_mask;    // (B, n)
+  double* row_loss;        // (B, n) cross-entropy of each target
 
-  // Sizes the arena for (B, n) and carves the pointers.
-  void allocate(const Config& c, int64_t B, int64_t n);
-  // Bytes allocate() takes for (B, n) (T = float for training).
-  static size_t bytes(const Config& c, int64_t B, int64_t n);
+  // Sizes the arena for (B, n) and `threads` GEMM threads and carves the pointers.
+  void allocate(const Config& c, int64_t B, int64_t n, int threads);
+  // Bytes allocate() takes for (B, n, threads) (T = float for training).
+  static size_t bytes(const Config& c, int64_t B, int64_t n, int threads = 1);
 
  private:
   std::vector<T> arena_;
   std::vector<int32_t> ids_;
   std::vector<uint8_t> mask_;
+  std::vector<double> loss_;
 };
 
 }  // namespace lst::train

@@ -5,6 +5,11 @@
 #include <cmath>
 #include <limits>
 
+#include <type_traits>
+
+#include "kernels/gemm_strided.h"
+#include "kernels/simd.h"
+#include "kernels/simd_exp.h"
 #include "train/ops.h"
 
 namespace lst::train {
@@ -13,9 +18,20 @@ int64_t attn_num_global(const Config& c, int64_t N) {
   return c.causal ? N / c.segment_size * c.r : c.r;
 }
 int64_t attn_num_local_slots(const Config& c) { return (c.causal ? 2 : 3) * int64_t(c.window_size); }
+namespace {
+// gemm_f32_strided's scratch for one head's products (N, K <= max(G + L, dh, w)).
+int64_t attn_gemm_scratch(const Config& c, int64_t N) {
+  const size_t wide = std::max<size_t>({size_t(attn_num_global(c, N) + attn_num_local_slots(c)),
+                                        size_t(c.dim_head), size_t(c.window_size)});
+  return int64_t(gemm_f32_strided_scratch_floats(1, wide, wide));
+}
+}  // namespace
+
 int64_t attn_scratch_size(const Config& c, int64_t N) {
-  // scores and dP of one query (2 (G + L)), or the dynamic projection's da (N)
-  return 2 * (attn_num_global(c, N) + attn_num_local_slots(c)) + N;
+  // probabilities and dP / dS of one window of queries (2 w (G + L)), the
+  // dynamic projection's da (N), a key mask (L), the GEMM's packing
+  return 2 * int64_t(c.window_size) * (attn_num_global(c, N) + attn_num_local_slots(c)) + N +
+         attn_num_local_slots(c) + attn_gemm_scratch(c, N);
 }
 
 namespace {
@@ -45,6 +61,88 @@ struct HeadGeometry {
     return in_range(pos) && mask[pos] != 0 && (!c.causal || pos <= t);
   }
 };
+
+// C (M, N) (+)= op(A) · op(B) inside one head (single-threaded: the heads run
+// in parallel). float: gemm_f32_strided on the head's scratch; double: loops.
+template <class T>
+void head_matmul(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+                 const T* B, int64_t ldb, T* C, int64_t ldc, bool accumulate, T* gemm_scratch) {
+  if constexpr (std::is_same_v<T, float>) {
+    gemm_f32_strided(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, nullptr, gemm_scratch);
+  } else {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        T acc = accumulate ? C[i * ldc + j] : T(0);
+        for (int64_t k = 0; k < K; ++k)
+          acc += (ta ? A[k * lda + i] : A[i * lda + k]) * (tb ? B[j * ldb + k] : B[k * ldb + j]);
+        C[i * ldc + j] = acc;
+      }
+  }
+}
+
+// One window of W queries [t0, t0 + W) against its keys: the G global tokens
+// and the local slots [lo, hi) of [first, first + L) that lie in the sequence.
+// Scores / probabilities are (W, G + L) with row stride ld = G + L.
+struct WindowBlock {
+  int64_t t0, first, lo, hi, gv_max;
+};
+
+template <class T>
+WindowBlock window_block(const HeadGeometry<T>& geo, int64_t kb) {
+  WindowBlock w;
+  w.t0 = kb * geo.W;
+  w.first = geo.first_local(w.t0);
+  w.lo = std::max<int64_t>(0, -w.first);
+  w.hi = std::min<int64_t>(geo.L, geo.N - w.first);
+  w.gv_max = geo.global_visible(w.t0 + geo.W - 1);  // grows with t
+  return w;
+}
+
+// S (W, ld) = q rows of the window · [gkv | local keys]^T, then every slot
+// query t may not see set to -inf; rows stay unnormalised. key_mask: (L)
+// scratch, the window's additive key mask (0 or -inf).
+template <class T>
+void window_scores(T* S, int64_t ld, const HeadGeometry<T>& geo, const WindowBlock& w,
+                   const T* q, const T* gkv, const T* lkv, T* key_mask, T* gemm_scratch) {
+  const int64_t W = geo.W, dh = geo.dh, G = geo.G, L = geo.L, Sq = geo.stride, I = geo.inner;
+  const T ninf = -std::numeric_limits<T>::infinity();
+  head_matmul<T>(false, true, W, w.gv_max, dh, q + w.t0 * Sq, Sq, gkv, dh, S, ld, false,
+                 gemm_scratch);
+  head_matmul<T>(false, true, W, w.hi - w.lo, dh, q + w.t0 * Sq, Sq, lkv + (w.first + w.lo) * I,
+                 I, S + G + w.lo, ld, false, gemm_scratch);
+  for (int64_t j = w.lo; j < w.hi; ++j) key_mask[j] = geo.mask[w.first + j] ? T(0) : ninf;
+  for (int64_t i = 0; i < W; ++i) {
+    T* s = S + i * ld;
+    const int64_t t = w.t0 + i;
+    std::fill(s + geo.global_visible(t), s + G, ninf);
+    T* sl = s + G;
+    std::fill(sl, sl + w.lo, ninf);  // windows outside the sequence
+    // causal: keys after t (slot t - first on) are invisible
+    const int64_t end = geo.c.causal ? std::min(w.hi, t - w.first + 1) : w.hi;
+    for (int64_t j = w.lo; j < end; ++j) sl[j] += key_mask[j];
+    std::fill(sl + std::max(end, w.lo), sl + L, ninf);
+  }
+}
+
+// s[j] = exp(s[j] - m) over n slots (-inf gives 0); returns their sum.
+template <class T>
+T exp_shifted(T* s, int64_t n, T m) {
+  T sum = 0;
+  int64_t j = 0;
+  if constexpr (std::is_same_v<T, float>) {
+    using namespace simd;
+    const vf vm = splat(m);
+    vf acc = zero();
+    for (; j + kLanes <= n; j += kLanes) {
+      const vf e = exp(sub(load(s + j), vm));
+      store(s + j, e);
+      acc = add(acc, e);
+    }
+    sum = reduce_sum(acc);
+  }
+  for (; j < n; ++j) sum += (s[j] = std::exp(s[j] - m));
+  return sum;
+}
 
 }  // namespace
 
@@ -100,39 +198,48 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
   layernorm_forward(a.gkv, dh, a.g_mean, a.g_rstd, a.gpre, dh, p.global_norm_w,
                     p.global_norm_b, G, dh);
 
-  // 4.7-4.9 one softmax per query over [global | local].
-  T* s = scratch;
-  for (int64_t t = 0; t < N; ++t) {
-    const T* qt = q + t * S;
-    T* o = out + t * I;
-    std::fill(o, o + dh, T(0));
-    const int64_t gv = geo.global_visible(t), first = geo.first_local(t);
-    T m = -std::numeric_limits<T>::infinity();
-    for (int64_t j = 0; j < gv; ++j) m = std::max(m, s[j] = dot(qt, a.gkv + j * dh, dh));
-    for (int64_t i = 0; i < L; ++i) {
-      const int64_t pos = first + i;
-      if (geo.local_visible(t, pos)) m = std::max(m, s[G + i] = dot(qt, lkv + pos * I, dh));
-    }
-    if (m == -std::numeric_limits<T>::infinity()) {
-      // SPEC 4.8: no visible key, uniform over all G + L slots.
-      const T w = T(1) / T(G + L);
-      for (int64_t j = 0; j < G; ++j) axpy(w, a.gkv + j * dh, o, dh);
-      for (int64_t i = 0; i < L; ++i) {
-        const int64_t pos = first + i;
-        axpy(w, geo.in_range(pos) ? lkv + pos * I : p.local_norm_b, o, dh);
+  // 4.7-4.9 one softmax per query over [global | local], a window of
+  // queries at a time (their local keys are the same rows: two GEMMs).
+  const int64_t W = geo.W, ld = G + L;
+  T* P = scratch;                          // (W, ld)
+  T* key_mask = scratch + 2 * W * ld + N;  // (L)
+  T* gs = key_mask + L;                    // the GEMM's packing
+  for (int64_t kb = 0; kb < N / W; ++kb) {
+    const WindowBlock w = window_block(geo, kb);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, key_mask, gs);
+    bool any_uniform = false;
+    for (int64_t i = 0; i < W; ++i) {
+      T* s = P + i * ld;
+      T m = -std::numeric_limits<T>::infinity();
+      for (int64_t j = 0; j < ld; ++j) m = std::max(m, s[j]);
+      if (m == -std::numeric_limits<T>::infinity()) {
+        // SPEC 4.8: no visible key; the row is added below as a uniform mean
+        std::fill(s, s + ld, T(0));
+        a.lse[w.t0 + i] = m;
+        any_uniform = true;
+        continue;
       }
-      a.lse[t] = -std::numeric_limits<T>::infinity();
-      continue;
+      const T sum = exp_shifted(s, ld, m);
+      const T inv = T(1) / sum;
+      for (int64_t j = 0; j < ld; ++j) s[j] *= inv;
+      a.lse[w.t0 + i] = m + std::log(sum);
     }
-    T sum = 0;
-    for (int64_t j = 0; j < gv; ++j) sum += (s[j] = std::exp(s[j] - m));
-    for (int64_t i = 0; i < L; ++i)
-      if (geo.local_visible(t, first + i)) sum += (s[G + i] = std::exp(s[G + i] - m));
-    const T inv = T(1) / sum;
-    for (int64_t j = 0; j < gv; ++j) axpy(s[j] * inv, a.gkv + j * dh, o, dh);
-    for (int64_t i = 0; i < L; ++i)
-      if (geo.local_visible(t, first + i)) axpy(s[G + i] * inv, lkv + (first + i) * I, o, dh);
-    a.lse[t] = m + std::log(sum);
+    T* o = out + w.t0 * I;
+    head_matmul<T>(false, false, W, dh, w.gv_max, P, ld, a.gkv, dh, o, I, false, gs);
+    head_matmul<T>(false, false, W, dh, w.hi - w.lo, P + G + w.lo, ld,
+                   lkv + (w.first + w.lo) * I, I, o, I, true, gs);
+    if (!any_uniform) continue;
+    for (int64_t i = 0; i < W; ++i) {
+      if (a.lse[w.t0 + i] != -std::numeric_limits<T>::infinity()) continue;
+      // uniform over all G + L slots (out-of-range windows are local_norm.bias)
+      T* oi = o + i * I;
+      const T u = T(1) / T(G + L);
+      for (int64_t j = 0; j < G; ++j) axpy(u, a.gkv + j * dh, oi, dh);
+      for (int64_t j = 0; j < L; ++j) {
+        const int64_t pos = w.first + j;
+        axpy(u, geo.in_range(pos) ? lkv + pos * I : p.local_norm_b, oi, dh);
+      }
+    }
   }
 }
 
@@ -165,55 +272,54 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
   std::fill(g.dgkv, g.dgkv + G * dh, T(0));
   std::fill(g.dgpre, g.dgpre + G * dh, T(0));
 
-  // 4.7-4.9: softmax rows. Keys are values (tied): both paths add.
-  T* s = scratch;
-  for (int64_t t = 0; t < N; ++t) {
-    const T* qt = q + t * S;
-    const T* dot_ = dout + t * I;
-    T* dqt = dq + t * S;
-    const int64_t gv = geo.global_visible(t), first = geo.first_local(t);
-    if (a.lse[t] == -std::numeric_limits<T>::infinity()) {
-      // Uniform row: out = mean of every slot; no gradient through the scores.
-      const T w = T(1) / T(G + L);
-      for (int64_t j = 0; j < G; ++j) axpy(w, dot_, g.dgkv + j * dh, dh);
-      for (int64_t i = 0; i < L; ++i) {
-        const int64_t pos = first + i;
-        axpy(w, dot_, geo.in_range(pos) ? dlkv + pos * I : d_local_b, dh);
+  // 4.7-4.9, a window of queries at a time: P recomputed from the saved
+  // log-sum-exp, dP = dout · V^T, dS = P (dP - rowsum(P dP)); then
+  // dq = dS K, dK += dS^T q and dV += P^T dout (keys are values: both add).
+  const int64_t W = geo.W, ld = G + L;
+  T* P = scratch;                          // (W, ld)
+  T* dS = scratch + W * ld;                // (W, ld)
+  T* key_mask = scratch + 2 * W * ld + N;  // (L)
+  T* gs = key_mask + L;                    // the GEMM's packing
+  for (int64_t kb = 0; kb < N / W; ++kb) {
+    const WindowBlock w = window_block(geo, kb);
+    window_scores(P, ld, geo, w, q, a.gkv, lkv, key_mask, gs);
+    const T* dout_w = dout + w.t0 * I;
+    head_matmul<T>(false, true, W, w.gv_max, dh, dout_w, I, a.gkv, dh, dS, ld, false, gs);
+    head_matmul<T>(false, true, W, w.hi - w.lo, dh, dout_w, I, lkv + (w.first + w.lo) * I, I,
+                   dS + G + w.lo, ld, false, gs);
+    for (int64_t i = 0; i < W; ++i) {
+      T* pi = P + i * ld;
+      T* di = dS + i * ld;
+      const T lse = a.lse[w.t0 + i];
+      if (lse == -std::numeric_limits<T>::infinity()) {
+        // uniform row: out = mean of every slot; no gradient through the scores
+        std::fill(pi, pi + ld, T(0));
+        std::fill(di, di + ld, T(0));
+        const T u = T(1) / T(G + L);
+        const T* dot_ = dout_w + i * I;
+        for (int64_t j = 0; j < G; ++j) axpy(u, dot_, g.dgkv + j * dh, dh);
+        for (int64_t j = 0; j < L; ++j) {
+          const int64_t pos = w.first + j;
+          axpy(u, dot_, geo.in_range(pos) ? dlkv + pos * I : d_local_b, dh);
+        }
+        continue;
       }
-      continue;
+      exp_shifted(pi, ld, lse);  // invisible slots hold -inf: 0
+      T dsum = 0;
+      for (int64_t j = 0; j < ld; ++j) dsum += pi[j] * di[j];
+      for (int64_t j = 0; j < ld; ++j) di[j] = pi[j] * (di[j] - dsum);
     }
-    const T lse = a.lse[t];
-    // probabilities and dP = dout . value
-    T dsum = 0;
-    T* dp = s + G + L;  // second half of scratch
-    for (int64_t j = 0; j < gv; ++j) {
-      const T* k = a.gkv + j * dh;
-      s[j] = std::exp(dot(qt, k, dh) - lse);
-      dp[j] = dot(dot_, k, dh);
-      dsum += s[j] * dp[j];
-    }
-    for (int64_t i = 0; i < L; ++i) {
-      const int64_t pos = first + i;
-      if (!geo.local_visible(t, pos)) continue;
-      const T* k = lkv + pos * I;
-      s[G + i] = std::exp(dot(qt, k, dh) - lse);
-      dp[G + i] = dot(dot_, k, dh);
-      dsum += s[G + i] * dp[G + i];
-    }
-    for (int64_t j = 0; j < gv; ++j) {
-      const T ds = s[j] * (dp[j] - dsum);
-      axpy(ds, a.gkv + j * dh, dqt, dh);
-      axpy(ds, qt, g.dgkv + j * dh, dh);
-      axpy(s[j], dot_, g.dgkv + j * dh, dh);
-    }
-    for (int64_t i = 0; i < L; ++i) {
-      const int64_t pos = first + i;
-      if (!geo.local_visible(t, pos)) continue;
-      const T ds = s[G + i] * (dp[G + i] - dsum);
-      axpy(ds, lkv + pos * I, dqt, dh);
-      axpy(ds, qt, dlkv + pos * I, dh);
-      axpy(s[G + i], dot_, dlkv + pos * I, dh);
-    }
+    T* dq_w = dq + w.t0 * S;
+    const T* q_w = q + w.t0 * S;
+    const T* lk = lkv + (w.first + w.lo) * I;
+    T* dlk = dlkv + (w.first + w.lo) * I;
+    const int64_t nl = w.hi - w.lo;
+    head_matmul<T>(false, false, W, dh, w.gv_max, dS, ld, a.gkv, dh, dq_w, S, true, gs);
+    head_matmul<T>(false, false, W, dh, nl, dS + G + w.lo, ld, lk, I, dq_w, S, true, gs);
+    head_matmul<T>(true, false, w.gv_max, dh, W, dS, ld, q_w, S, g.dgkv, dh, true, gs);
+    head_matmul<T>(true, false, w.gv_max, dh, W, P, ld, dout_w, I, g.dgkv, dh, true, gs);
+    head_matmul<T>(true, false, nl, dh, W, dS + G + w.lo, ld, q_w, S, dlk, I, true, gs);
+    head_matmul<T>(true, false, nl, dh, W, P + G + w.lo, ld, dout_w, I, dlk, I, true, gs);
   }
 
   // LayerNorm_global backward.
@@ -222,7 +328,7 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
 
   // 4.6 dynamic projection backward: g = sum_i prob_i kv_i, prob = softmax(kv Wp^T).
   const int64_t blocks = geo.blocks(), rows = geo.block_rows();
-  T* da = s;  // rows
+  T* da = scratch;  // (rows)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t row0 = blk * rows;
     bool any_real = false;

@@ -64,7 +64,7 @@ inline size_t attn_param_grad_size(const Config& c) {
 // Sizes of one sequence of padded length N.
 int64_t attn_num_global(const Config& c, int64_t N);      // G
 int64_t attn_num_local_slots(const Config& c);            // L = (2 or 3) * w
-int64_t attn_scratch_size(const Config& c, int64_t N);    // 2 (G + L) + N
+int64_t attn_scratch_size(const Config& c, int64_t N);    // 2 w (G + L) + N + L + GEMM packing
 
 // Head h of one padded sequence. mask: (N), 1 = real key. cos/sin: (N, dh/2).
 // scratch: attn_scratch_size floats.

@@ -6,6 +6,8 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "kernels/gemm_strided.h"
+#include "kernels/simd.h"
 #include "runtime/thread_pool.h"
 #include "train/attention_train.h"
 #include "train/ops.h"
@@ -35,29 +37,22 @@ AttnParams<T> attn_params(const LayerParamPtrs<T>& P) {
 }  // namespace
 
 template <class T>
-TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend)
+TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool, GemmBackend)
     : c_(c), pool_(pool) {
   c_.validate();
-  if constexpr (std::is_same_v<T, float>) gemm_ = make_gemm_context(backend, pool);
-}
-
-// dst (cols, rows) = src (rows, cols)^T, in 32 x 32 blocks.
-template <class T>
-void TrainGraph<T>::transpose(T* dst, const T* src, size_t rows, size_t cols) {
-  constexpr size_t kB = 32;
-  pool_.parallel_for((cols + kB - 1) / kB, [&](size_t b0, size_t b1) {
-    for (size_t c0 = b0 * kB; c0 < std::min(cols, b1 * kB); c0 += kB)
-      for (size_t r0 = 0; r0 < rows; r0 += kB)
-        for (size_t c = c0; c < std::min(cols, c0 + kB); ++c)
-          for (size_t r = r0; r < std::min(rows, r0 + kB); ++r) dst[c * rows + r] = src[r * cols + c];
-  });
 }
 
 template <class T>
 void TrainGraph<T>::linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I,
                                size_t O) {
   if constexpr (std::is_same_v<T, float>) {
-    gemm_->make_linear(W, b, I, O)->run(in, M, out);
+    // out = b (broadcast), then out += in · W^T
+    if (b)
+      pool_.parallel_for(M, [&](size_t r0, size_t r1) {
+        for (size_t r = r0; r < r1; ++r) std::memcpy(out + r * O, b, O * sizeof(float));
+      }, 64);
+    gemm_f32_strided(false, true, M, O, I, in, I, W, I, out, O, b != nullptr, &pool_,
+                     act_.gemm_scratch);
   } else {
     linear_forward(out, in, W, b, M, I, O, act_.wt, pool_);
   }
@@ -67,28 +62,15 @@ template <class T>
 void TrainGraph<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W,
                                size_t M, size_t I, size_t O) {
   if constexpr (std::is_same_v<T, float>) {
-    // din = dout W: a Linear whose (out, in) weight is W^T (I, O)
-    T* wt = act_.wt;
-    pool_.parallel_for(I, [&](size_t i0, size_t i1) {
-      for (size_t i = i0; i < i1; ++i)
-        for (size_t o = 0; o < O; ++o) wt[i * O + o] = W[o * I + i];
-    });
-    gemm_->make_linear(wt, nullptr, O, I)->run(dout, M, din);
-    // dW (O, I) += dout^T (O, M) · in (M, I): a Linear over the O rows of
-    // dout^T with the (out, in) = (I, M) weight in^T.
-    transpose(act_.xt1, dout, M, O);
-    transpose(act_.xt2, in, M, I);
-    gemm_->make_linear(act_.xt2, nullptr, M, I)->run(act_.xt1, O, act_.wgrad);
-    pool_.parallel_for(O, [&](size_t o0, size_t o1) {
-      for (size_t k = o0 * I; k < o1 * I; ++k) dW[k] += act_.wgrad[k];
-      if (db)
-        for (size_t o = o0; o < o1; ++o) {
-          const T* row = act_.xt1 + o * M;  // dout^T row o: column o of dout
-          T s = 0;
-          for (size_t r = 0; r < M; ++r) s += row[r];
-          db[o] += s;
-        }
-    });
+    // din (M, I) = dout (M, O) · W (O, I);  dW (O, I) += dout^T · in (M, I)
+    gemm_f32_strided(false, false, M, I, O, dout, O, W, I, din, I, false, &pool_,
+                     act_.gemm_scratch);
+    gemm_f32_strided(true, false, O, I, M, dout, O, in, I, dW, I, true, &pool_,
+                     act_.gemm_scratch);
+    if (db)  // column sums of dout, columns split over the pool
+      pool_.parallel_for(O, [&](size_t o0, size_t o1) {
+        for (size_t r = 0; r < M; ++r) simd::axpy(1.0f, dout + r * O + o0, db + o0, o1 - o0);
+      }, 64);
   } else {
     linear_backward(din, false, dW, db, dout, in, W, M, I, O, pool_);
   }
@@ -96,20 +78,22 @@ void TrainGraph<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in,
 
 template <class T>
 void TrainGraph<T>::reserve(int64_t b, int64_t n) {
-  if (act_.B != b || act_.n != n) act_.allocate(c_, b, n);
+  if (act_.B != b || act_.n != n) act_.allocate(c_, b, n, pool_.num_threads());
 }
 
 template <class T>
-size_t TrainGraph<T>::activation_bytes(const Config& c, int64_t b, int64_t n) {
-  return Activations<T>::bytes(c, b, n);
+size_t TrainGraph<T>::activation_bytes(const Config& c, int64_t b, int64_t n, int threads) {
+  return Activations<T>::bytes(c, b, n, threads);
 }
 
-TrainMemory training_memory(const Config& c, int64_t b, int64_t n) {
+TrainMemory training_memory(const Config& c, int64_t b, int64_t n, int threads) {
   TrainMemory m;
   const size_t P = count_parameters(c);
   m.params = m.grads = P * sizeof(float);
   m.optimizer = 2 * P * sizeof(float);
-  m.activations = Activations<float>::bytes(c, b, n);
+  // the arena is carved for the threads the pool really runs
+  m.activations =
+      Activations<float>::bytes(c, b, n, std::min(threads, ThreadPool::max_supported_threads()));
   return m;
 }
 
@@ -120,15 +104,18 @@ double TrainGraph<T>::forward_sequences(const ParamPtrs<T>& p,
                                         int64_t n1) {
   LST_CHECK(n1 >= 2, "training sequences need at least 2 tokens (input and target), got ", n1);
   const int64_t n = n1 - 1;
-  std::vector<int32_t> in(b * n), tg(b * n);
-  std::vector<uint8_t> m(mask ? b * n : 0);
+  reserve(b, n);
+  // x[:, :-1] and its mask staged in the arena; targets x[:, 1:] go straight
+  // to their arena slot (forward's copy of them is then in place)
+  auto& A = act_;
   for (int64_t i = 0; i < b; ++i)
     for (int64_t t = 0; t < n; ++t) {
-      in[i * n + t] = tokens[i * n1 + t];
-      tg[i * n + t] = tokens[i * n1 + t + 1];
-      if (mask) m[i * n + t] = mask[i * n1 + t];
+      A.staged_inputs[i * n + t] = tokens[i * n1 + t];
+      A.targets[i * n + t] = tokens[i * n1 + t + 1];
+      if (mask) A.staged_mask[i * n + t] = mask[i * n1 + t];
     }
-  return forward(p, rotary_freqs, in.data(), tg.data(), mask ? m.data() : nullptr, b, n);
+  return forward(p, rotary_freqs, A.staged_inputs, A.targets, mask ? A.staged_mask : nullptr, b,
+                 n);
 }
 
 template <class T>
@@ -212,7 +199,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
   double total = 0;
   for (int64_t i = 0; i < b; ++i)
     total += cross_entropy_forward(A.probs + i * N * V, A.probs + i * N * V, A.targets + i * n,
-                                   n, V, pool_);
+                                   n, V, A.row_loss + i * n, pool_);
   return total / double(b * n);
 }
 
@@ -297,12 +284,14 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
       gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
     linear_bwd(A.dh, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D);
+    // hbuf (the GELU output) is spent: it receives d(ffh), zeroed, then accumulated
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-      gelu_backward(A.dh + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
+      std::fill(A.hbuf + r0 * Hd, A.hbuf + r1 * Hd, T(0));
+      gelu_backward(A.hbuf + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
     layernorm_recompute(A.ybuf, D, L.res_f, D, L.lnf_mean, L.lnf_rstd, P.ff_norm_w, P.ff_norm_b,
                         BN, D);
-    linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.dh, A.ybuf, P.ff1_w, BN, D, Hd);
+    linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.hbuf, A.ybuf, P.ff1_w, BN, D, Hd);
     layernorm_backward_rows(A.dres, GP.ff_norm_w, GP.ff_norm_b, A.dy, L.res_f, L.lnf_mean,
                             L.lnf_rstd, P.ff_norm_w, BN, D, pool_);
     // attention block

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-#include <memory>
-
 #include "kernels/gemm.h"
 #include "model/config.h"
 #include "train/activations.h"
@@ -23,7 +21,10 @@ template <class T>
 class TrainGraph {
  public:
   // `pool` must outlive the graph. The arena is sized by the first forward
-  // (or reserve()) and reallocated only when (b, n) changes.
+  // (or reserve()) and reallocated only when (b, n) changes. Training's
+  // products always run on the builtin gemm_f32_strided (XNNPACK packs
+  // weights once per operator, and these change every step): `backend` is
+  // accepted for the callers' one option struct and not used here.
   TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend = default_gemm_backend());
 
   void reserve(int64_t b, int64_t n);
@@ -50,23 +51,21 @@ class TrainGraph {
   const T* logits() const { return act_.probs; }
   int64_t padded_length() const { return act_.N; }
 
-  // Bytes of the activation arena for (b, n).
-  static size_t activation_bytes(const Config& c, int64_t b, int64_t n);
+  // Bytes of the activation arena for (b, n) and `threads` GEMM threads.
+  static size_t activation_bytes(const Config& c, int64_t b, int64_t n, int threads = 1);
 
  private:
   // out (M, O) = in (M, I) W^T + b, and its backward (din overwritten,
-  // dW/db accumulated). Float: packed GEMMs (gemm.h's Linear, repacked per
-  // call since the weights change every step) for the products with W.
+  // dW/db accumulated). Float: gemm_f32_strided (threaded, packing into the
+  // arena's scratch) for all three products; double: the reference loops.
   void linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I, size_t O);
   void linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W, size_t M,
                   size_t I, size_t O);
-  void transpose(T* dst, const T* src, size_t rows, size_t cols);
   void attention_forward(size_t l, const ParamPtrs<T>& p);
   void attention_backward(size_t l, const ParamPtrs<T>& p, const ParamPtrs<T>& grad);
 
   Config c_;
   ThreadPool& pool_;
-  std::unique_ptr<GemmContext> gemm_;  // float only
   Activations<T> act_;
   bool have_targets_ = false;
 };
@@ -77,6 +76,6 @@ struct TrainMemory {
   size_t params = 0, grads = 0, optimizer = 0, activations = 0;
   size_t total() const { return params + grads + optimizer + activations; }
 };
-TrainMemory training_memory(const Config& c, int64_t b, int64_t n);
+TrainMemory training_memory(const Config& c, int64_t b, int64_t n, int threads = 1);
 
 }  // namespace lst::train

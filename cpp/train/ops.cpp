@@ -5,7 +5,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/activations.h"
 #include "kernels/gemm.h"
+#include "kernels/layernorm.h"
+#include "kernels/rotary.h"
 #include "kernels/simd.h"
 #include "runtime/thread_pool.h"
 
@@ -112,6 +115,9 @@ void linear_backward(T* din, bool accumulate_din, T* dW, T* db, const T* dout, c
 template <class T>
 void layernorm_forward(T* out, size_t out_stride, T* mean, T* rstd, const T* in,
                        size_t in_stride, const T* w, const T* b, size_t rows, size_t dim) {
+  if constexpr (std::is_same_v<T, float>) {
+    return lst::layernorm_forward(out, out_stride, mean, rstd, in, in_stride, w, b, rows, dim);
+  }
   constexpr T eps = T(1e-5);
   for (size_t r = 0; r < rows; ++r) {
     const T* x = in + r * in_stride;
@@ -133,6 +139,9 @@ template <class T>
 void layernorm_recompute(T* out, size_t out_stride, const T* in, size_t in_stride,
                          const T* mean, const T* rstd, const T* w, const T* b, size_t rows,
                          size_t dim) {
+  if constexpr (std::is_same_v<T, float>) {
+    return lst::layernorm_recompute(out, out_stride, in, in_stride, mean, rstd, w, b, rows, dim);
+  }
   for (size_t r = 0; r < rows; ++r) {
     const T* x = in + r * in_stride;
     T* y = out + r * out_stride;
@@ -144,6 +153,10 @@ template <class T>
 void layernorm_backward(T* din, size_t din_stride, T* dw, T* db, const T* dout,
                         size_t dout_stride, const T* in, size_t in_stride, const T* mean,
                         const T* rstd, const T* w, size_t rows, size_t dim) {
+  if constexpr (std::is_same_v<T, float>) {
+    return lst::layernorm_backward(din, din_stride, dw, db, dout, dout_stride, in, in_stride,
+                                   mean, rstd, w, rows, dim);
+  }
   for (size_t r = 0; r < rows; ++r) {
     const T* x = in + r * in_stride;
     const T* dy = dout + r * dout_stride;
@@ -191,6 +204,7 @@ void layernorm_backward_rows(T* din, T* dw, T* db, const T* dout, const T* in, c
 // ---------------------------------------------------------------- GELU
 template <class T>
 void gelu_forward(T* out, const T* in, size_t n) {
+  if constexpr (std::is_same_v<T, float>) return lst::gelu_forward(out, in, n);
   for (size_t i = 0; i < n; ++i) {
     const T x = in[i];
     out[i] = T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
@@ -199,11 +213,12 @@ void gelu_forward(T* out, const T* in, size_t n) {
 
 template <class T>
 void gelu_backward(T* din, const T* dout, const T* in, size_t n) {
+  if constexpr (std::is_same_v<T, float>) return lst::gelu_backward(din, dout, in, n);
   for (size_t i = 0; i < n; ++i) {
     const T x = in[i];
     const T cdf = T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440)));
     const T pdf = std::exp(T(-0.5) * x * x) * T(0.39894228040143267794);
-    din[i] = dout[i] * (cdf + x * pdf);
+    din[i] += dout[i] * (cdf + x * pdf);
   }
 }
 
@@ -211,6 +226,10 @@ void gelu_backward(T* din, const T* dout, const T* in, size_t n) {
 template <class T>
 void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, const T* sin_t,
                  size_t half, bool inverse) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (inverse) return rotary_apply_inverse(x, stride, rows, 1, dh, cos_t, sin_t, half);
+    return rotary_apply(x, stride, rows, 1, dh, cos_t, sin_t, half);
+  }
   const T sign = inverse ? T(-1) : T(1);
   for (size_t r = 0; r < rows; ++r) {
     T* v = x + r * stride;
@@ -227,8 +246,7 @@ void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, co
 // ---------------------------------------------------------------- cross-entropy
 template <class T>
 double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, size_t rows,
-                             size_t V, ThreadPool& pool) {
-  std::vector<double> row_loss(rows);
+                             size_t V, double* row_loss, ThreadPool& pool) {
   pool.parallel_for(rows, [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) {
       const T* z = logits + r * V;
@@ -244,7 +262,7 @@ double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, 
     }
   }, 16);
   double total = 0;
-  for (double l : row_loss) total += l;
+  for (size_t r = 0; r < rows; ++r) total += row_loss[r];
   return total;
 }
 
@@ -285,7 +303,7 @@ void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, 
   template void gelu_backward<T>(T*, const T*, const T*, size_t);                             \
   template void rotary_rows<T>(T*, size_t, size_t, size_t, const T*, const T*, size_t, bool); \
   template double cross_entropy_forward<T>(T*, const T*, const int32_t*, size_t, size_t,      \
-                                           ThreadPool&);                                      \
+                                           double*, ThreadPool&);                             \
   template void cross_entropy_backward<T>(T*, const T*, const int32_t*, size_t, size_t, T,    \
                                           ThreadPool&);
 

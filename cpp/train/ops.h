@@ -2,8 +2,9 @@
 // order (llm.c): backward ACCUMULATES (+=) into parameter gradients and,
 // where said, into input gradients; zeroing is the caller's step.
 // Templated on the scalar type: float for training, double for the
-// finite-difference tests. The float versions of the matrix products go to
-// the project's GEMM kernels (kernels/gemm.h); the double ones are loops.
+// finite-difference tests. The float versions go to the SIMD kernels
+// (kernels/layernorm.h, activations.h, rotary.h, gemm.h); the double loops
+// here are the reference those tests check them against.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -69,7 +70,7 @@ void layernorm_backward_rows(T* din, T* dw, T* db, const T* dout, const T* in, c
 // GELU, exact erf form: out = 0.5 x (1 + erf(x / sqrt 2)).
 template <class T>
 void gelu_forward(T* out, const T* in, size_t n);
-// din = dout * gelu'(in) (overwrites; din may alias dout).
+// din += dout * gelu'(in) (accumulates; din must not alias dout or in).
 template <class T>
 void gelu_backward(T* din, const T* dout, const T* in, size_t n);
 
@@ -81,10 +82,12 @@ void rotary_rows(T* x, size_t stride, size_t rows, size_t dh, const T* cos_t, co
 
 // Cross-entropy of rows of logits (rows, V) against targets (rows):
 // returns the sum over rows of (logsumexp - logit[target]) in double, and
-// leaves the softmax probabilities in `probs` (may alias logits).
+// leaves the softmax probabilities in `probs` (may alias logits). row_loss:
+// (rows) scratch, each row's loss (summed in a fixed order: any thread count
+// gives the same total).
 template <class T>
 double cross_entropy_forward(T* probs, const T* logits, const int32_t* targets, size_t rows,
-                             size_t V, ThreadPool& pool);
+                             size_t V, double* row_loss, ThreadPool& pool);
 // dlogits = (probs - onehot(target)) * scale (dlogits may alias probs).
 template <class T>
 void cross_entropy_backward(T* dlogits, const T* probs, const int32_t* targets, size_t rows,

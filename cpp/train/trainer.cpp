@@ -57,6 +57,8 @@ Trainer::Trainer(const Config& c, const Weights& init, const TrainerOptions& o,
   graph_->reserve(o.batch, o.seq);
   params_ = flatten_weights<float>(init, c_);
   grads_.assign(params_.size(), 0.0f);
+  param_ptrs_ = ParamPtrs<float>::bind(params_.data(), c_);
+  grad_ptrs_ = ParamPtrs<float>::bind(grads_.data(), c_);
   freqs_ = rotary_freqs_of(init);
   adam_ = std::make_unique<Adam>(params_.size(), o.adam);
   sampler_ = std::make_unique<WindowSampler>(&data->train, o.seed * 0x9E3779B97F4A7C15ull + 1);
@@ -73,6 +75,7 @@ void Trainer::resume(const std::string& path) {
   const bool has_optim = load_checkpoint(path, &c, &w, &st);
   LST_CHECK(c == c_, "resume: checkpoint config ", c.to_json(), " differs from ", c_.to_json());
   params_ = flatten_weights<float>(w, c_);
+  param_ptrs_ = ParamPtrs<float>::bind(params_.data(), c_);
   freqs_ = rotary_freqs_of(w);
   if (has_optim) {
     adam_->exp_avg() = st.exp_avg;
@@ -86,8 +89,8 @@ void Trainer::resume(const std::string& path) {
 Weights Trainer::weights() const { return unflatten_weights(params_.data(), c_, &freqs_); }
 
 double Trainer::step() {
-  const auto P = ParamPtrs<float>::bind(params_.data(), c_);
-  const auto G = ParamPtrs<float>::bind(grads_.data(), c_);
+  const auto& P = param_ptrs_;
+  const auto& G = grad_ptrs_;
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   double loss_sum = 0;
   for (int64_t a = 0; a < o_.accum; ++a) {
@@ -104,7 +107,7 @@ double Trainer::step() {
 }
 
 double Trainer::validate() {
-  const auto P = ParamPtrs<float>::bind(params_.data(), c_);
+  const auto& P = param_ptrs_;
   WindowSampler vs(&data_->valid, 0x5EED0F7A1D ^ o_.seed);  // same windows every time
   double sum = 0;
   for (int64_t i = 0; i < o_.valid_batches; ++i) {

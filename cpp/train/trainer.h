@@ -14,6 +14,7 @@
 #include "model/weights.h"
 #include "train/adam.h"
 #include "train/data.h"
+#include "train/params.h"
 
 namespace lst {
 class ThreadPool;
@@ -92,6 +93,9 @@ class Trainer {
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<TrainGraph<float>> graph_;
   std::vector<float> params_, grads_;
+  // Views of params_ / grads_ by tensor, bound once (binding allocates);
+  // rebound when resume() replaces params_.
+  ParamPtrs<float> param_ptrs_, grad_ptrs_;
   std::vector<std::vector<float>> freqs_;
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<WindowSampler> sampler_;

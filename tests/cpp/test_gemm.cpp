@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_strided.h"
 #include "runtime/thread_pool.h"
 
 namespace {
@@ -286,4 +287,78 @@ TEST_CASE("gemm: gemm_nt / gemm_nn / gemm_tn vs reference", "[gemm]") {
   for (Op op : {Op::kNT, Op::kNN, Op::kTN})
     for (auto& s : big)
       for (bool acc : {false, true}) check_helper(op, s[0], s[1], s[2], acc, rng);
+}
+
+// ---------------------------------------------------------------- gemm_f32_strided
+namespace {
+
+// C[M, N] (+)= op(A) · op(B) through gemm_f32_strided, every operand with a
+// row stride wider than its width; C's padding must stay untouched and,
+// without accumulate, C is never read (NaN-filled).
+void check_strided(bool ta, bool tb, size_t M, size_t N, size_t K, bool accumulate,
+                   lst::ThreadPool* pool, std::mt19937& rng) {
+  const size_t a_rows = ta ? K : M, a_cols = ta ? M : K;
+  const size_t b_rows = tb ? N : K, b_cols = tb ? K : N;
+  const size_t lda = a_cols + 3, ldb = b_cols + 5, ldc = N + 2;
+  auto A = random_vec(a_rows * lda, rng), B = random_vec(b_rows * ldb, rng);
+  auto C0 = random_vec(M * ldc + 1, rng);
+  std::vector<double> want(M * N);
+  for (size_t i = 0; i < M; ++i)
+    for (size_t j = 0; j < N; ++j) {
+      double s = accumulate ? C0[i * ldc + j] : 0.0;
+      for (size_t k = 0; k < K; ++k)
+        s += double(ta ? A[k * lda + i] : A[i * lda + k]) *
+             double(tb ? B[j * ldb + k] : B[k * ldb + j]);
+      want[i * N + j] = s;
+    }
+  std::vector<float> C = C0;
+  if (!accumulate)
+    for (size_t i = 0; i < M; ++i)
+      for (size_t j = 0; j < N; ++j) C[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
+  const int threads = pool ? pool->num_threads() : 1;
+  // scratch sized for exactly this N and K, with sentinels past its end;
+  // the default size (any N, K) must cover it
+  const size_t need = lst::gemm_f32_strided_scratch_floats(threads, N, K);
+  CHECK(need <= lst::gemm_f32_strided_scratch_floats(threads));
+  std::vector<float> scratch(need + 8, -7.0f);
+  lst::gemm_f32_strided(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, accumulate,
+                        pool, scratch.data());
+  for (size_t i = need; i < need + 8; ++i) CHECK(scratch[i] == -7.0f);
+  std::vector<float> got(M * N);
+  bool pad_ok = C[M * ldc] == C0[M * ldc];
+  for (size_t i = 0; i < M; ++i) {
+    for (size_t j = 0; j < N; ++j) got[i * N + j] = C[i * ldc + j];
+    for (size_t j = N; j < ldc; ++j) pad_ok = pad_ok && C[i * ldc + j] == C0[i * ldc + j];
+  }
+  long bad = first_mismatch(got.data(), want.data(), M * N, tol_for(K));
+  INFO("gemm_f32_strided trans_a=" << ta << " trans_b=" << tb << " M=" << M << " N=" << N
+                                   << " K=" << K << " accumulate=" << accumulate
+                                   << " threads=" << threads << " bad=" << bad);
+  CHECK(bad == -1);
+  CHECK(pad_ok);
+}
+
+}  // namespace
+
+TEST_CASE("gemm: gemm_f32_strided, all transposes, edge shapes, accumulate", "[gemm]") {
+  const size_t sizes[] = {1, 2, 3, 5, 7, 13, 17, 31, 64, 67, 131};
+  std::mt19937 rng(7);
+  lst::ThreadPool pool(2);
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (size_t M : sizes)
+        for (size_t N : sizes)
+          for (size_t K : sizes)
+            check_strided(ta, tb, M, N, K, ((M + N + K) & 1) != 0, (M * N) & 2 ? &pool : nullptr,
+                          rng);
+  // Sizes 0, and past the K block (256), column block (256) and row block
+  // (96) with 1 and 2 threads, split by panels and by rows.
+  const size_t big[][3] = {{0, 5, 3}, {4, 0, 9}, {3, 4, 0}, {300, 37, 600}, {7, 530, 1100},
+                           {130, 270, 257}, {1, 1, 2049}, {517, 19, 300}};
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (auto& s : big)
+        for (bool acc : {false, true})
+          for (lst::ThreadPool* p : {static_cast<lst::ThreadPool*>(nullptr), &pool})
+            check_strided(ta, tb, s[0], s[1], s[2], acc, p, rng);
 }

@@ -9,7 +9,9 @@
 #include "kernels/activations.h"
 #include "kernels/layernorm.h"
 #include "kernels/long_short_attention.h"
+#include "kernels/rotary.h"
 #include "kernels/simd.h"
+#include "kernels/simd_erf.h"
 #include "kernels/simd_exp.h"
 
 using namespace lst;
@@ -67,6 +69,122 @@ TEST_CASE("layernorm SIMD vs scalar twin", "[kernels]") {
     layernorm_forward_scalar(slow.data(), dim, x.data() + 1, dim, w.data(), b.data(), 3, dim);
     INFO("dim " << dim);
     for (size_t i = 0; i < fast.size(); ++i) CHECK(fast[i] == Approx(slow[i]).margin(2e-5));
+  }
+}
+
+TEST_CASE("simd::erf within 1.5e-7 of std::erf over a dense sweep, odd, saturating", "[kernels]") {
+  double worst = 0;
+  float worst_x = 0;
+  auto check_lanes = [&](const float* in) {
+    float out[simd::kLanes];
+    simd::store(out, simd::erf(simd::load(in)));
+    for (int i = 0; i < simd::kLanes; ++i) {
+      const double e = std::fabs(double(out[i]) - std::erf(double(in[i])));
+      if (e > worst) worst = e, worst_x = in[i];
+    }
+  };
+  float in[simd::kLanes];
+  // every float step of ~1e-5 over [-7, 7] (the split at 0.9277 included)
+  for (float x = -7.0f; x <= 7.0f; x += 1.0f / 65536) {
+    for (int i = 0; i < simd::kLanes; ++i) in[i] = x + i * (1.0f / (65536 * simd::kLanes));
+    check_lanes(in);
+  }
+  for (float x : {0.0f, -0.0f, 1e-30f, -1e-20f, 0.927734375f, 0.92773443f, 20.0f, -1e30f, 3e38f}) {
+    for (int i = 0; i < simd::kLanes; ++i) in[i] = x;
+    check_lanes(in);
+  }
+  INFO("worst abs error " << worst << " at x = " << worst_x);
+  CHECK(worst <= 1.5e-7);
+}
+
+TEST_CASE("gelu forward / backward SIMD vs double over lengths and misalignments", "[kernels]") {
+  auto x = randn(300, 5, 3.0f), dy = randn(300, 6);
+  for (size_t off = 0; off < 3; ++off)
+    for (size_t n : {0, 1, 3, 7, 8, 9, 17, 33, 250}) {
+      std::vector<float> y(n), dx(n, 0.25f);
+      gelu_forward(y.data(), x.data() + off, n);
+      gelu_backward(dx.data(), dy.data() + off, x.data() + off, n);
+      for (size_t i = 0; i < n; ++i) {
+        const double v = x[off + i];
+        const double cdf = 0.5 * (1 + std::erf(v / std::sqrt(2.0)));
+        const double pdf = std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI);
+        INFO("n " << n << " i " << i << " x " << v);
+        CHECK(std::fabs(y[i] - v * cdf) <= 3e-7 * (1 + std::fabs(v)));
+        CHECK(std::fabs(dx[i] - (0.25 + dy[off + i] * (cdf + v * pdf))) <= 1e-6);
+      }
+    }
+}
+
+TEST_CASE("layernorm backward (accumulating) and recompute vs double, strided rows", "[kernels]") {
+  for (size_t dim : {1, 2, 3, 7, 8, 9, 16, 31, 48, 65}) {
+    const size_t rows = 3, st = dim + 2;
+    auto x = randn(rows * st + 1, dim, 2.0f), w = randn(dim, 3), b = randn(dim, 4),
+         dy = randn(rows * st, 5);
+    for (auto& v : x) v += 3.0f;
+    std::vector<float> y(rows * st), y2(rows * st), mean(rows), rstd(rows);
+    layernorm_forward(y.data(), st, mean.data(), rstd.data(), x.data() + 1, st, w.data(),
+                      b.data(), rows, dim);
+    layernorm_recompute(y2.data(), st, x.data() + 1, st, mean.data(), rstd.data(), w.data(),
+                        b.data(), rows, dim);
+    std::vector<float> dx(rows * st, 0.5f), dw(dim, 0.25f), db(dim, -0.25f);
+    layernorm_backward(dx.data(), st, dw.data(), db.data(), dy.data(), st, x.data() + 1, st,
+                       mean.data(), rstd.data(), w.data(), rows, dim);
+    std::vector<double> dwr(dim, 0.25), dbr(dim, -0.25);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* xr = x.data() + 1 + r * st;
+      double m = 0, v = 0;
+      for (size_t i = 0; i < dim; ++i) m += xr[i];
+      m /= dim;
+      for (size_t i = 0; i < dim; ++i) v += (xr[i] - m) * (xr[i] - m);
+      const double rs = 1 / std::sqrt(v / dim + 1e-5);
+      double s1 = 0, s2 = 0;
+      for (size_t i = 0; i < dim; ++i) {
+        const double xh = (xr[i] - m) * rs, g = dy[r * st + i];
+        s1 += g * w[i] / dim;
+        s2 += g * w[i] * xh / dim;
+        dwr[i] += g * xh;
+        dbr[i] += g;
+      }
+      INFO("dim " << dim << " row " << r);
+      for (size_t i = 0; i < dim; ++i) {
+        const double xh = (xr[i] - m) * rs;
+        CHECK(std::fabs(y[r * st + i] - (xh * w[i] + b[i])) <= 2e-5);
+        CHECK(y2[r * st + i] == Approx(y[r * st + i]).margin(1e-6));
+        const double want = 0.5 + rs * (dy[r * st + i] * w[i] - s1 - xh * s2);
+        CHECK(std::fabs(dx[r * st + i] - want) <= 2e-5 * (1 + std::fabs(want)));
+      }
+    }
+    for (size_t i = 0; i < dim; ++i) {
+      CHECK(std::fabs(dw[i] - dwr[i]) <= 1e-5);
+      CHECK(std::fabs(db[i] - dbr[i]) <= 1e-5);
+    }
+  }
+}
+
+TEST_CASE("rotary SIMD vs scalar, odd dh, inverse undoes forward", "[kernels]") {
+  for (size_t dh : {1, 2, 3, 6, 8, 9, 16, 17, 48, 64}) {
+    const size_t half = dh / 2, rows = 5, heads = 2, st = heads * dh + 3;
+    auto x = randn(rows * st, dh), freqs = randn(std::max<size_t>(half, 1), dh + 1);
+    std::vector<float> c(rows * half + 1), s(rows * half + 1);
+    rotary_tables(c.data(), s.data(), 7, rows, freqs.data(), half);
+    std::vector<float> y = x;
+    rotary_apply(y.data(), st, rows, heads, dh, c.data(), s.data(), half);
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t h = 0; h < heads; ++h) {
+        const float* v = x.data() + r * st + h * dh;
+        const float* o = y.data() + r * st + h * dh;
+        INFO("dh " << dh << " row " << r << " head " << h);
+        for (size_t i = 0; i < half; ++i) {
+          const double cc = c[r * half + i], ss = s[r * half + i];
+          CHECK(std::fabs(o[2 * i] - (v[2 * i] * cc - v[2 * i + 1] * ss)) <= 1e-6);
+          CHECK(std::fabs(o[2 * i + 1] - (v[2 * i + 1] * cc + v[2 * i] * ss)) <= 1e-6);
+        }
+        if (dh % 2) CHECK(o[dh - 1] == v[dh - 1]);
+      }
+    for (size_t r = 0; r < rows; ++r)  // the padding between rows is untouched
+      for (size_t j = heads * dh; j < st; ++j) CHECK(y[r * st + j] == x[r * st + j]);
+    rotary_apply_inverse(y.data(), st, rows, heads, dh, c.data(), s.data(), half);
+    for (size_t i = 0; i < y.size(); ++i) CHECK(y[i] == Approx(x[i]).margin(2e-6));
   }
 }
 
