@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     const int n_steps = std::max(1, quick ? 1 : steps / cfg.steps_div);
     for (int threads : {1, 2}) {
       if (only_threads && threads != only_threads) continue;
-      train::TrainerOptions o = train::seed_preset();
+      train::TrainerOptions o;
       o.batch = cfg.batch;
       o.accum = 1;
       o.seq = cfg.seq;

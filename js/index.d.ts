@@ -327,7 +327,7 @@ export interface TrainerOptions extends EngineOptions {
   batch?: number;
   /** Micro-batches per optimiser step; gradients sum, as the seed (default 4). */
   accum?: number;
-  /** Tokens per sequence (default min(1024, max_seq_len); 1024 with preset 'seed'). */
+  /** Tokens per sequence (default min(1024, max_seq_len): 1024 for the seed's train.py model). */
   seq?: number;
   /** Total optimiser steps: the cosine schedule's length and run()'s default (default 1000). */
   steps?: number;
@@ -348,6 +348,12 @@ export interface TrainerOptions extends EngineOptions {
   min_lr_ratio?: number;
   /** Batches of fixed validation windows per validate() (default 4). */
   valid_batches?: number;
+  /** run(): validate every N steps (default 100, train.py's; 0: never). */
+  valid_every?: number;
+  /** run(): sample every N steps (default 500, train.py's; 0: never). */
+  sample_every?: number;
+  /** Bytes per sample (default 512). */
+  sample_len?: number;
   /** Validation bytes that prime a default sample (default 128). */
   sample_prime?: number;
   /** Seed of the init, the window sampler and the samples (default 0). */

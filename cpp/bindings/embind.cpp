@@ -68,6 +68,7 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
   class_<WasmTrainer>("WasmTrainer")
       .constructor<>()
       .function("create", &WasmTrainer::create)
+      .function("optionsJson", &WasmTrainer::optionsJson)
       .function("step", &WasmTrainer::step)
       .function("loss", &WasmTrainer::loss)
       .function("lr", &WasmTrainer::lr)

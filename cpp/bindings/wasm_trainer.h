@@ -122,48 +122,24 @@ T json_get(const nlohmann::json& j, const char* key, T fallback) {
 class WasmTrainer {
  public:
   // `config_json` ("" = the init file's __metadata__ config), `init` a
-  // safetensors file (empty: the seed's default init from `init_seed`),
-  // `data` the training bytes, the last `valid_fraction` held out.
-  // `options_json`: the TrainerOptions fields (batch, accum, seq, steps, lr,
-  // beta1, beta2, eps, weight_decay, clip, warmup, cosine, min_lr_ratio,
-  // valid_batches, sample_prime, seed, threads, backend). `init` and `data`
-  // may be released afterwards.
-  bool create(const std::string& config_json, const HeapBuffer& init, double init_seed,
+  // safetensors file (empty: the default init from the options' seed),
+  // `data` the training bytes, the last `valid_fraction` held out,
+  // `options_json` the user's trainer options (TrainerOptions::from_json).
+  // `init` and `data` may be released afterwards.
+  bool create(const std::string& config_json, const HeapBuffer& init,
               const HeapBuffer& data, double valid_fraction, const std::string& options_json) {
     return guarded(&error_, [&] {
       release();
-      nlohmann::json j = options_json.empty() ? nlohmann::json::object()
-                                              : nlohmann::json::parse(options_json);
-      LST_CHECK(j.is_object(), "trainer options must be a JSON object");
-      train::TrainerOptions o = train::seed_preset();
-      o.batch = detail::json_get<int64_t>(j, "batch", o.batch);
-      o.accum = detail::json_get<int64_t>(j, "accum", o.accum);
-      o.seq = detail::json_get<int64_t>(j, "seq", o.seq);
-      o.steps = detail::json_get<int64_t>(j, "steps", 1000);
-      o.adam.lr = detail::json_get<double>(j, "lr", o.adam.lr);
-      o.adam.beta1 = detail::json_get<double>(j, "beta1", o.adam.beta1);
-      o.adam.beta2 = detail::json_get<double>(j, "beta2", o.adam.beta2);
-      o.adam.eps = detail::json_get<double>(j, "eps", o.adam.eps);
-      o.adam.weight_decay = detail::json_get<double>(j, "weight_decay", 0.0);
-      o.clip = detail::json_get<double>(j, "clip", o.clip);
-      o.warmup = detail::json_get<int64_t>(j, "warmup", 0);
-      o.cosine = detail::json_get<bool>(j, "cosine", false);
-      o.min_lr_ratio = detail::json_get<double>(j, "min_lr_ratio", o.min_lr_ratio);
-      o.valid_batches = detail::json_get<int64_t>(j, "valid_batches", o.valid_batches);
-      o.sample_prime = detail::json_get<int64_t>(j, "sample_prime", o.sample_prime);
-      o.seed = detail::checked_seed(detail::json_get<double>(j, "seed", 0.0));
-      o.threads = detail::json_get<int>(j, "threads", 1);
-      o.backend = make_options(o.threads, detail::json_get<std::string>(j, "backend", "")).backend;
-      o.valid_every = o.sample_every = 0;  // the JS loop schedules them
-      o.out_dir.clear();                   // no files: save() returns bytes
-      LST_CHECK(o.batch >= 1 && o.accum >= 1 && o.seq >= 1, "batch, accum and seq must be >= 1");
-      LST_CHECK(o.steps >= 0 && o.warmup >= 0 && o.valid_batches >= 1 && o.sample_prime >= 0,
-                "steps, warmup, sample_prime must be >= 0 and valid_batches >= 1");
-      LST_CHECK(std::isfinite(o.adam.lr) && o.adam.lr > 0, "lr must be > 0, got ", o.adam.lr);
-
+      // Every option and default is decided by the train layer (train/trainer_options.h).
+      train::TrainerOptions o = train::TrainerOptions::from_json(options_json);
+      LST_CHECK(valid_fraction > 0 && valid_fraction < 1, "valid_fraction must be in (0, 1), got ", valid_fraction);
       Config c;
       Weights w;
-      detail::load_or_init(init, config_json, init_seed, &c, &w);
+      detail::load_or_init(init, config_json, double(o.seed), &c, &w);
+      o.resolve_for(c);
+      resolved_json_ = o.to_json();        // what JS shows and its run() loop schedules by
+      o.valid_every = o.sample_every = 0;  // the JS loop schedules them
+      o.out_dir.clear();                   // no files: save() returns bytes
       LST_CHECK(c.num_tokens >= 256, "training on bytes needs num_tokens >= 256, the config has ",
                 c.num_tokens);
       const auto& bytes = data.bytes();
@@ -192,6 +168,8 @@ class WasmTrainer {
   double gradNorm() const { return trainer_ ? trainer_->last_grad_norm() : 0.0; }
   double stepsDone() const { return trainer_ ? double(trainer_->steps_done()) : 0.0; }
   double totalSteps() const { return double(options_.steps); }
+  // The resolved options (TrainerOptions::to_json), defaults included.
+  std::string optionsJson() const { return resolved_json_; }
   double tokensPerStep() const { return double(options_.batch * options_.accum * options_.seq); }
 
   // Mean loss (nats per byte) over the fixed validation windows.
@@ -206,43 +184,16 @@ class WasmTrainer {
       return emscripten::val::null();
     return emscripten::val(emscripten::typed_memory_view(prime_.size(), prime_.data()));
   }
-  // The seed's sampling (top-k filter_thres 0.9, temperature 1) of `len`
-  // bytes after a prime: primeBuffer()'s bytes when `use_prime`, else
-  // sample_prime bytes of validation data (as the native trainer). The prime
-  // and continuation bytes are then in sampled() (prime first).
-  bool sample(double len, bool use_prime, double seed) {
+  // train::Trainer::sample of `len` bytes after primeBuffer()'s bytes when
+  // `use_prime`, else validation data; prime and continuation then in sampled().
+  bool sample(double len, bool use_prime) {
     return guarded(&error_, [&] {
-      train::Trainer& t = trainer();
-      const Config& c = t.config();
-      LST_CHECK(len >= 0 && len <= 1e8 && len == std::floor(len), "sample length must be an "
-                "integer >= 0, got ", len);
-      std::vector<int32_t> prime;
-      if (use_prime) {
-        LST_CHECK(!prime_.empty(), "the prime is empty (the seed needs at least one token)");
-        prime.assign(prime_.begin(), prime_.end());
-      } else {
-        const int64_t n = std::min<int64_t>(
-            {options_.sample_prime, c.max_seq_len, int64_t(data_->valid.size()) - 1});
-        prime.assign(size_t(std::max<int64_t>(1, n)), 32);
-        if (n >= 1) {
-          train::WindowSampler ps(&data_->valid, options_.seed + 7919 * uint64_t(t.steps_done()));
-          ps.sample(prime.data(), 1, n);
-        }
-      }
-      // One thread: the trainer's pool holds every worker the threaded
-      // build started, and a new thread could not start while we wait.
-      Model model(c, t.weights(), ModelOptions{options_.backend, 1});
-      Decoder dec(model);
-      GenerateOptions g;
-      g.max_new_tokens = int(len);
-      g.sampling.filter_thres = 0.9;
-      g.sampling.temperature = 1.0;
-      g.seed = detail::checked_seed(seed);
-      GenerateResult r = generate(dec, prime.data(), int64_t(prime.size()), g);
-      sampled_.clear();
-      for (int32_t v : prime) sampled_.push_back(uint8_t(v));
-      for (int32_t v : r.tokens) sampled_.push_back(uint8_t(v));
-      sampled_prime_ = prime.size();
+      LST_CHECK(len >= 0 && len <= 1e8 && len == std::floor(len), "sample length must be an integer >= 0, got ", len);
+      const std::vector<int32_t> prime(prime_.begin(), prime_.end());
+      const train::Trainer::Sample smp = trainer().sample(int64_t(len), use_prime ? &prime : nullptr, 1);
+      sampled_.assign(smp.prime.begin(), smp.prime.end());
+      sampled_.insert(sampled_.end(), smp.continuation.begin(), smp.continuation.end());
+      sampled_prime_ = smp.prime.size();
     });
   }
   emscripten::val sampled() {
@@ -297,6 +248,7 @@ class WasmTrainer {
   std::unique_ptr<train::DataSplit> data_;  // outlives trainer_ (declared first)
   std::unique_ptr<train::Trainer> trainer_;
   train::TrainerOptions options_;
+  std::string resolved_json_;
   std::vector<uint8_t> prime_, sampled_, saved_;
   size_t sampled_prime_ = 0;
   double loss_ = 0, valid_loss_ = 0;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/args.h"
 #include "model/evaluate.h"
 #include "model/model.h"
@@ -65,30 +67,11 @@ int cmd_train(int argc, char** argv) {
                  "min-lr-ratio", "valid-every", "valid-batches", "sample-every", "sample-len",
                  "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend"});
   LST_CHECK(a.has("data"), kTrainUsage);
+  // --preset seed: the reference train.py, whose model is the default without --config and whose
+  // optimiser settings are the defaults anyway.
   if (a.has("preset")) LST_CHECK(a.get("preset") == "seed", "unknown --preset '", a.get("preset"), "' (known: seed)");
-  train::TrainerOptions o = train::seed_preset();
-  o.steps = a.get_int("steps", 1000);
-  o.batch = a.get_int("batch", int(o.batch));
-  o.accum = a.get_int("accum", int(o.accum));
-  o.seq = a.get_int("seq", int(o.seq));
-  o.adam.lr = a.get_double("lr", o.adam.lr);
-  o.adam.weight_decay = a.get_double("weight-decay", 0.0);
-  o.clip = a.get_double("clip", o.clip);
-  o.warmup = a.get_int("warmup", 0);
-  o.cosine = a.has("cosine");
-  o.min_lr_ratio = a.get_double("min-lr-ratio", o.min_lr_ratio);
-  o.valid_every = a.get_int("valid-every", int(o.valid_every));
-  o.valid_batches = a.get_int("valid-batches", int(o.valid_batches));
-  o.sample_every = a.get_int("sample-every", int(o.sample_every));
-  o.sample_len = a.get_int("sample-len", int(o.sample_len));
-  o.sample_prime = a.get_int("sample-prime", int(o.sample_prime));
-  o.checkpoint_every = a.get_int("checkpoint-every", 0);
-  o.out_dir = a.get("out", "");
-  o.threads = a.get_int("threads", 1);
-  if (a.has("backend")) o.backend = parse_gemm_backend(a.get("backend").c_str());
-  o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
-
-  // Model: resumed checkpoint, else --init weights, else a fresh seed init.
+  // Model: resumed checkpoint, else --init weights, else a fresh init of
+  // --config (or the reference train.py's model, with or without --preset seed).
   Config c;
   Weights w;
   if (a.has("resume")) {
@@ -98,8 +81,29 @@ int cmd_train(int argc, char** argv) {
   } else {
     const std::string cfg = read_config_option(a);
     c = cfg.empty() ? seed_train_config() : Config::from_json(cfg);
-    w = init_weights(c, o.seed);
   }
+  // The same options object the JS Trainer takes (train/trainer_options.h
+  // parses and defaults it), built from the flags.
+  nlohmann::json j = nlohmann::json::object();
+  auto value = [&](const char* flag) {
+    const std::string text = a.get(flag);
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+    return v.is_number() ? v : nlohmann::json(text);
+  };
+  const std::pair<const char*, const char*> numeric[] = {
+      {"steps", "steps"}, {"batch", "batch"}, {"accum", "accum"}, {"seq", "seq"}, {"lr", "lr"}, {"clip", "clip"},
+      {"weight-decay", "weight_decay"}, {"warmup", "warmup"}, {"min-lr-ratio", "min_lr_ratio"},
+      {"valid-every", "valid_every"}, {"valid-batches", "valid_batches"}, {"sample-every", "sample_every"},
+      {"sample-len", "sample_len"}, {"sample-prime", "sample_prime"}, {"checkpoint-every", "checkpoint_every"},
+      {"threads", "threads"}, {"seed", "seed"}};
+  for (const auto& [flag, key] : numeric)
+    if (a.has(flag)) j[key] = value(flag);
+  if (a.has("cosine")) j["cosine"] = true;
+  if (a.has("backend")) j["backend"] = a.get("backend");
+  train::TrainerOptions o = train::TrainerOptions::from_json(j.dump());
+  o.resolve_for(c);
+  o.out_dir = a.get("out", "");
+  if (!a.has("resume") && !a.has("init")) w = init_weights(c, o.seed);
   const train::DataSplit data = load_split(a);
   std::fprintf(stderr, "lst train: %zu train / %zu validation bytes\n", data.train.size(),
                data.valid.size());

@@ -15,18 +15,6 @@
 
 namespace lst::train {
 
-TrainerOptions seed_preset() {
-  TrainerOptions o;  // the defaults are the seed's train.py
-  o.batch = 4;
-  o.accum = 4;
-  o.seq = 1024;
-  o.adam.lr = 3e-4;
-  o.clip = 0.5;
-  o.valid_every = 100;
-  o.sample_every = 500;
-  o.sample_len = 512;
-  return o;
-}
 
 std::string decode_bytes(const int32_t* tokens, int64_t n) {
   std::string s;
@@ -117,23 +105,29 @@ double Trainer::validate() {
   return sum / double(std::max<int64_t>(1, o_.valid_batches));
 }
 
-std::pair<std::string, std::string> Trainer::sample(int64_t len) {
-  Model model(c_, weights(), ModelOptions{o_.backend, o_.threads});
-  Decoder dec(model);
-  const int64_t prime_len =
-      std::min<int64_t>({o_.sample_prime, c_.max_seq_len, int64_t(data_->valid.size()) - 1});
-  std::vector<int32_t> prime(std::max<int64_t>(1, prime_len), 32);
-  if (prime_len >= 1) {
-    WindowSampler ps(&data_->valid, o_.seed + 7919 * uint64_t(step_));
-    ps.sample(prime.data(), 1, prime_len);
+Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, int threads) {
+  LST_CHECK(len >= 0 && len <= 100000000, "sample length must be an integer in [0, 1e8], got ", len);
+  Sample out;
+  if (prime) {
+    LST_CHECK(!prime->empty(), "the prime is empty (the seed needs at least one token)");
+    out.prime = *prime;
+  } else {
+    // sample_prime bytes of validation data, different at every step
+    const int64_t n = std::min<int64_t>({o_.sample_prime, c_.max_seq_len, int64_t(data_->valid.size()) - 1});
+    out.prime.assign(size_t(std::max<int64_t>(1, n)), 32);
+    if (n >= 1) {
+      WindowSampler ps(&data_->valid, o_.seed + 7919 * uint64_t(step_));
+      ps.sample(out.prime.data(), 1, n);
+    }
   }
-  GenerateOptions g;
+  Model model(c_, weights(), ModelOptions{o_.backend, threads > 0 ? threads : o_.threads});
+  Decoder dec(model);
+  // train.py's sampling: the reference generate() defaults (filter_thres 0.9, temperature 1).
+  GenerateOptions g = GenerateOptions::from_json("", c_);
   g.max_new_tokens = int(len);
-  g.sampling.filter_thres = 0.9;
-  g.sampling.temperature = 1.0;
   g.seed = o_.seed + uint64_t(step_);
-  GenerateResult r = generate(dec, prime.data(), int64_t(prime.size()), g);
-  return {decode_bytes(prime.data(), prime.size()), decode_bytes(r.tokens.data(), r.tokens.size())};
+  out.continuation = generate(dec, out.prime.data(), int64_t(out.prime.size()), g).tokens;
+  return out;
 }
 
 std::string Trainer::checkpoint() {
@@ -186,8 +180,9 @@ void Trainer::run(const std::function<bool(const TrainerEvent&)>& on_event) {
     if (o_.sample_every > 0 && step_ % o_.sample_every == 0) {
       TrainerEvent sm;
       sm.kind = TrainerEvent::kSample;
-      auto [prime, cont] = sample(o_.sample_len);
-      sm.text = prime + "\n" + std::string(40, '*') + "\n" + cont;
+      const Sample smp = sample(o_.sample_len);
+      sm.text = decode_bytes(smp.prime.data(), int64_t(smp.prime.size())) + "\n" + std::string(40, '*') + "\n" +
+                decode_bytes(smp.continuation.data(), int64_t(smp.continuation.size()));
       if (!emit(sm)) return;
     }
   }

@@ -14,6 +14,7 @@
 #include "model/weights.h"
 #include "train/adam.h"
 #include "train/data.h"
+#include "train/trainer_options.h"
 #include "train/params.h"
 
 namespace lst {
@@ -24,29 +25,6 @@ namespace lst::train {
 
 template <class T>
 class TrainGraph;
-
-struct TrainerOptions {
-  int64_t batch = 4, accum = 4, seq = 1024;  // the seed's train.py
-  int64_t steps = 100000;                     // total optimiser steps
-  AdamOptions adam;                           // lr 3e-4, no weight decay
-  double clip = 0.5;                          // <= 0: no clipping
-  int64_t warmup = 0;                         // LR warmup steps
-  bool cosine = false;                        // cosine decay to lr * min_lr_ratio at `steps`
-  double min_lr_ratio = 0.1;
-  int64_t valid_every = 100;                  // 0: never
-  int64_t valid_batches = 4;                  // fixed windows (same every time)
-  int64_t sample_every = 500;                 // 0: never
-  int64_t sample_len = 512;
-  int64_t sample_prime = 128;                 // prime bytes taken from validation data
-  int64_t checkpoint_every = 0;               // 0: at each validation
-  std::string out_dir;                        // checkpoints; empty: none
-  uint64_t seed = 0;
-  int threads = 1;
-  GemmBackend backend = default_gemm_backend();
-};
-
-// The seed's train.py defaults as one preset.
-TrainerOptions seed_preset();
 
 struct TrainerEvent {
   enum Kind { kStep, kValid, kSample, kCheckpoint } kind = kStep;
@@ -71,9 +49,14 @@ class Trainer {
   double step();
   // Mean loss (nats per byte) over the fixed validation windows.
   double validate();
-  // Prime from the validation data, then sample_len bytes (the seed's top-k
-  // rule, filter_thres 0.9, temperature 1); returns prime and continuation.
-  std::pair<std::string, std::string> sample(int64_t len);
+  // `len` bytes sampled after a prime (train.py: the reference generate()'s
+  // filter_thres 0.9, temperature 1, seeded by seed + step): `prime` when
+  // given, else sample_prime bytes of validation data. threads: 0 = the
+  // trainer's (the wasm trainer passes 1: its pool holds every started worker).
+  struct Sample {
+    std::vector<int32_t> prime, continuation;
+  };
+  Sample sample(int64_t len, const std::vector<int32_t>* prime = nullptr, int threads = 0);
   // Writes <out_dir>/model.safetensors (+ sidecar); returns the path.
   std::string checkpoint();
 

@@ -11,10 +11,13 @@ import { finalizer, releaseState } from '../runtime/native-handle.js';
 import { yieldToEventLoop } from '../generation/yield.js';
 import { computeGradients, trainSteps } from './gradients.js';
 import { ENGINE_OPTIONS, checkOptions, heapBuffer, numberOption, readInit, startEngine, terminateWorkers, wasmCall } from './engine.js';
+import { engineJson } from '../runtime/engine-json.js';
 
-const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'config', 'init', 'data', 'valid_fraction', 'preset', 'batch', 'accum',
-  'seq', 'steps', 'lr', 'betas', 'eps', 'weight_decay', 'clip', 'warmup', 'cosine', 'min_lr_ratio',
-  'valid_batches', 'sample_prime', 'seed'];
+// The engine's trainer options (cpp/train/trainer_options.h parses, defaults
+// and checks them): passed through as the user wrote them.
+const TRAINER_KEYS = ['batch', 'accum', 'seq', 'steps', 'lr', 'betas', 'eps', 'weight_decay', 'clip', 'warmup', 'cosine',
+  'min_lr_ratio', 'valid_every', 'valid_batches', 'sample_every', 'sample_len', 'sample_prime', 'seed'];
+const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'config', 'init', 'data', 'valid_fraction', 'preset', ...TRAINER_KEYS];
 const RUN_OPTIONS = ['steps', 'valid_every', 'sample_every', 'sample_len', 'progress_callback', 'signal'];
 
 /** The seed's train.py model: LongShortTransformer(num_tokens=256, dim=512, depth=8, heads=8, max_seq_len=1024, causal=True, window_size=128). */
@@ -106,30 +109,8 @@ export class Trainer {
       throw new Error(`${fn}: unknown preset ${describe(options.preset)} (known: 'seed')`);
     }
     if (options.data === undefined || options.data === null) throw new Error(`${fn}: data is required (bytes, text or a URL)`);
-    const int = (key, min) => numberOption(options, key, fn, { min, integer: true });
-    const o = {
-      batch: int('batch', 1) ?? 4,
-      accum: int('accum', 1) ?? 4,
-      seq: int('seq', 1),
-      steps: int('steps', 0) ?? 1000,
-      lr: numberOption(options, 'lr', fn, { above: 0 }) ?? 3e-4,
-      eps: numberOption(options, 'eps', fn, { above: 0 }) ?? 1e-8,
-      weight_decay: numberOption(options, 'weight_decay', fn, { min: 0 }) ?? 0,
-      clip: numberOption(options, 'clip', fn) ?? 0.5,
-      warmup: int('warmup', 0) ?? 0,
-      cosine: options.cosine ?? false,
-      min_lr_ratio: numberOption(options, 'min_lr_ratio', fn, { min: 0, max: 1 }) ?? 0.1,
-      valid_batches: int('valid_batches', 1) ?? 4,
-      sample_prime: int('sample_prime', 0) ?? 128,
-      seed: int('seed', 0) ?? 0,
-    };
-    if (o.seed > Number.MAX_SAFE_INTEGER) throw new Error(`${fn}: seed must be below 2^53`);
-    if (typeof o.cosine !== 'boolean') throw new Error(`${fn}: cosine must be true or false, got ${describe(o.cosine)}`);
-    const betas = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2 || !betas.every((x) => typeof x === 'number' && x >= 0 && x < 1)) {
-      throw new Error(`${fn}: betas must be [beta1, beta2] in [0, 1), got ${describe(options.betas)}`);
-    }
-    [o.beta1, o.beta2] = betas;
+    const trainerOptions = {};
+    for (const key of TRAINER_KEYS) if (options[key] !== undefined) trainerOptions[key] = options[key];
     const validFraction = options.valid_fraction ?? 0.1;
     if (typeof validFraction !== 'number' || !(validFraction > 0 && validFraction < 1)) {
       throw new Error(`${fn}: valid_fraction must be a number in (0, 1), got ${describe(options.valid_fraction)}`);
@@ -147,17 +128,6 @@ export class Trainer {
       options.init === undefined || options.init === null ? new Uint8Array(0) : readInit(options.init, fn),
       readData(options.data, fn),
     ]);
-    // seq: the seed's 1024 with preset 'seed', else up to the model's max_seq_len.
-    if (o.seq === undefined) {
-      let maxSeq = config?.max_seq_len;
-      if (maxSeq === undefined && initBytes.length) {
-        try {
-          maxSeq = JSON.parse(readSafetensorsHeader(initBytes).metadata.config).max_seq_len;
-        } catch { /* the engine reports a bad file */ }
-      }
-      o.seq = options.preset === 'seed' || !Number.isSafeInteger(maxSeq) ? 1024 : Math.min(1024, maxSeq);
-    }
-
     const { Module, variant, threads } = await startEngine(options);
     const native = new Module.WasmTrainer();
     let init = null;
@@ -165,8 +135,8 @@ export class Trainer {
     try {
       init = heapBuffer(Module, initBytes, 'weight file');
       data = heapBuffer(Module, dataBytes, 'training data');
-      const json = JSON.stringify({ ...o, threads, backend: options.backend ?? '' });
-      if (!native.create(configJson, init, o.seed, data, validFraction, json)) throw new Error(`${fn}: ${native.error()}`);
+      const json = engineJson({ ...trainerOptions, threads, backend: options.backend ?? '' }, fn);
+      if (!native.create(configJson, init, data, validFraction, json)) throw new Error(`${fn}: ${native.error()}`);
     } catch (e) {
       try { native.release(); native.delete(); } catch { /* crashed */ }
       terminateWorkers(Module);
@@ -179,7 +149,8 @@ export class Trainer {
     }
     const engine = {};
     for (const key of ENGINE_OPTIONS) if (options[key] !== undefined) engine[key] = options[key];
-    return new Trainer(CONSTRUCT, Module, native, variant, { ...o, valid_fraction: validFraction, engine });
+    const resolved = JSON.parse(native.optionsJson());
+    return new Trainer(CONSTRUCT, Module, native, variant, { ...resolved, valid_fraction: validFraction, engine });
   }
 
   /**
@@ -302,7 +273,7 @@ export class Trainer {
         if (view === null) throw new Error(`sample: ${native.error()}`);
         view.set(primeBytes);
       }
-      if (!native.sample(len, primeBytes !== null, this._options.seed + native.stepsDone())) {
+      if (!native.sample(len, primeBytes !== null)) {
         throw new Error(`sample: ${native.error()}`);
       }
       const bytes = native.sampled().slice();
@@ -324,9 +295,9 @@ export class Trainer {
     const total = this._options.steps;
     const done0 = this._state.native.stepsDone();
     const steps = numberOption(options, 'steps', fn, { min: 0, integer: true }) ?? Math.max(0, total - done0);
-    const validEvery = numberOption(options, 'valid_every', fn, { min: 0, integer: true }) ?? 100;
-    const sampleEvery = numberOption(options, 'sample_every', fn, { min: 0, integer: true }) ?? 0;
-    const sampleLen = numberOption(options, 'sample_len', fn, { min: 0, integer: true }) ?? 512;
+    const validEvery = numberOption(options, 'valid_every', fn, { min: 0, integer: true }) ?? this._options.valid_every;
+    const sampleEvery = numberOption(options, 'sample_every', fn, { min: 0, integer: true }) ?? this._options.sample_every;
+    const sampleLen = numberOption(options, 'sample_len', fn, { min: 0, integer: true }) ?? this._options.sample_len;
     const cb = options.progress_callback;
     if (cb !== undefined && typeof cb !== 'function') throw new TypeError(`${fn}: progress_callback must be a function, got ${describe(cb)}`);
     const { signal } = options;

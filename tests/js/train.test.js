@@ -235,8 +235,10 @@ test('bad options and data name the problem; the trainer keeps working', async (
   const base = { config: TINY, data: TEXT, batch: 2, accum: 1, seq: 32, threaded: false };
   const bad = [
     [{ ...base, frobnicate: 1 }, /unknown option 'frobnicate'/],
-    [{ ...base, batch: 0 }, /batch must be an integer >= 1/],
-    [{ ...base, lr: -1 }, /lr must be a number > 0/],
+    [{ ...base, batch: 0 }, /batch must be an integer in \[1, /],
+    [{ ...base, steps: 2.5 }, /steps must be an integer/],
+    [{ ...base, lr: 1e30 }, /lr must be in \(0, 10\]/],
+    [{ ...base, lr: -1 }, /lr must be in \(0, 10\]/],
     [{ ...base, valid_fraction: 1.5 }, /valid_fraction must be a number in \(0, 1\)/],
     [{ ...base, preset: 'fast' }, /unknown preset/],
     [{ ...base, betas: [0.9] }, /betas must be/],
