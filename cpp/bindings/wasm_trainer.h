@@ -73,22 +73,6 @@ inline void load_or_init(const HeapBuffer& file, const std::string& config_json,
   *w = load_weights(st, *c);
 }
 
-// The state_dict (seed names, config in __metadata__) as safetensors bytes;
-// the pos_emb.freqs buffers stay F32, as Model::save_safetensors writes them.
-inline std::vector<uint8_t> serialize_weights(const Config& c, const Weights& w, bool f16) {
-  SafeTensorsWriter wr;
-  wr.set_metadata("config", c.to_json());
-  wr.set_metadata("format", "pt");
-  Weights& mw = const_cast<Weights&>(w);  // state_dict() takes non-const; read only
-  for (auto& t : state_dict(mw, c)) {
-    if (f16 && !t.is_buffer)
-      wr.add_f16(t.name, t.shape, t.data->data());
-    else
-      wr.add_f32(t.name, t.shape, t.data->data());
-  }
-  return wr.serialize();
-}
-
 inline std::string layout_json(const Config& c) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& e : train::ParamLayout::make(c).entries)
@@ -205,7 +189,7 @@ class WasmTrainer {
   // __metadata__; F16 weights when `f16`) into saved().
   bool save(bool f16) {
     return guarded(&error_, [&] {
-      saved_ = detail::serialize_weights(trainer().config(), trainer().weights(), f16);
+      saved_ = state_dict_file(trainer().weights(), trainer().config(), f16).serialize();
     });
   }
   emscripten::val saved() {
@@ -346,7 +330,7 @@ class WasmGradients {
   bool save(bool f16) {
     return guarded(&error_, [&] {
       LST_CHECK(graph_ != nullptr, "no weights loaded");
-      saved_ = detail::serialize_weights(c_, train::unflatten_weights(params_.data(), c_, &freqs_), f16);
+      saved_ = state_dict_file(train::unflatten_weights(params_.data(), c_, &freqs_), c_, f16).serialize();
     });
   }
   emscripten::val saved() {

@@ -20,15 +20,19 @@ std::unique_ptr<SafeTensorsFile> SafeTensorsFile::open(const std::string& path) 
 }
 
 Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_json) {
-  if (!config_json.empty()) return Config::from_json(config_json);
-  if (f.st.metadata().count("config")) return Config::from_json(f.st.metadata().at("config"));
-  auto beside = std::filesystem::path(f.path).parent_path() / "config.json";
-  if (std::filesystem::exists(beside)) {
+  // The engine's rule (Model::resolve_config: the caller's config, else the
+  // file's __metadata__), plus what only a file on disk can have: a
+  // config.json beside it (the Hugging Face convention).
+  if (config_json.empty() && !f.st.metadata().count("config")) {
+    auto beside = std::filesystem::path(f.path).parent_path() / "config.json";
+    LST_CHECK(std::filesystem::exists(beside), "'", f.path, "' has no __metadata__ 'config' and there is no "
+              "config.json beside it: pass the seed's constructor kwargs with --config");
     auto bytes = read_file_bytes(beside.string());
     return Config::from_json(std::string(bytes.begin(), bytes.end()));
   }
-  LST_FAIL("'", f.path, "' has no __metadata__ 'config' and there is no config.json beside it: "
-           "pass the seed's constructor kwargs with --config");
+  if (config_json.empty()) return Model::resolve_config(f.st, nullptr);
+  const Config given = Config::from_json(config_json);
+  return Model::resolve_config(f.st, &given);
 }
 
 Model load_model_file(const std::string& path, const std::string& config_json,

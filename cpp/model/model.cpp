@@ -129,17 +129,7 @@ void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t
 }
 
 std::vector<uint8_t> Model::save_safetensors(bool f16) const {
-  SafeTensorsWriter w;
-  w.set_metadata("config", config_.to_json());
-  w.set_metadata("format", "pt");
-  Weights& mutable_w = const_cast<Weights&>(weights_);  // state_dict() takes non-const
-  for (auto& t : state_dict(mutable_w, config_)) {
-    if (f16 && !t.is_buffer)
-      w.add_f16(t.name, t.shape, t.data->data());
-    else
-      w.add_f32(t.name, t.shape, t.data->data());
-  }
-  return w.serialize();
+  return state_dict_file(weights_, config_, f16).serialize();
 }
 
 }  // namespace lst

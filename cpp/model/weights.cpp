@@ -156,4 +156,18 @@ Weights load_weights(const SafeTensors& st, const Config& c) {
   return w;
 }
 
+SafeTensorsWriter state_dict_file(const Weights& w, const Config& c, bool f16) {
+  SafeTensorsWriter wr;
+  wr.set_metadata("config", c.to_json());
+  wr.set_metadata("format", "pt");
+  Weights& mw = const_cast<Weights&>(w);  // state_dict() takes non-const; read only here
+  for (auto& t : state_dict(mw, c)) {
+    if (f16 && !t.is_buffer)
+      wr.add_f16(t.name, t.shape, t.data->data());
+    else
+      wr.add_f32(t.name, t.shape, t.data->data());
+  }
+  return wr;
+}
+
 }  // namespace lst

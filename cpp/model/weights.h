@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/safetensors.h"
 #include "model/config.h"
 
 namespace lst {
@@ -64,5 +65,11 @@ Weights init_weights(const Config& c, uint64_t seed);
 Weights load_weights(const SafeTensors& st, const Config& c);
 
 int64_t count_parameters(const Config& c);
+
+// The state_dict as a safetensors file, the one writer of weight files: the
+// reference package's names (docs/SPEC.md §2), the config and "format": "pt"
+// in __metadata__ (the PyTorch package loads it with load_state_dict); F16
+// weights when `f16` (the pos_emb.freqs buffers stay F32).
+SafeTensorsWriter state_dict_file(const Weights& w, const Config& c, bool f16 = false);
 
 }  // namespace lst

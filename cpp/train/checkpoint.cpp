@@ -26,14 +26,7 @@ void save_checkpoint(const std::string& path, const Config& c, const Weights& w,
     LST_CHECK(std::rename(tmp.c_str(), p.c_str()) == 0, "checkpoint: cannot rename '", tmp,
               "' to '", p, "'");
   };
-  {
-    SafeTensorsWriter wr;
-    wr.set_metadata("config", c.to_json());
-    wr.set_metadata("format", "pt");
-    Weights& mw = const_cast<Weights&>(w);
-    for (auto& t : state_dict(mw, c)) wr.add_f32(t.name, t.shape, t.data->data());
-    write_atomic(wr, path);
-  }
+  write_atomic(state_dict_file(w, c), path);
   if (!optim) return;
   const ParamLayout L = ParamLayout::make(c);
   LST_CHECK(optim->exp_avg.size() == L.total && optim->exp_avg_sq.size() == L.total,
