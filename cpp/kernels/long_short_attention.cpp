@@ -174,11 +174,22 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
   // columns do not promise that (the compiler fuses their multiply-adds or
   // not depending on the trip count), so the last dh % kLanes columns are
   // summed here, skipping zero weights.
-  if (gk > 0)
-    gemm_nn(M, dv, gk, S, ld, g.rows, g.stride, out, out_stride, false);
-  else
-    for (size_t i = 0; i < M; ++i) std::fill(out + i * out_stride, out + i * out_stride + dv, 0.0f);
-  if (cB > cA) gemm_nn(M, dv, cB - cA, S + cols + cA, ld, local0, l.stride, out, out_stride, true);
+  if (M == 1) {
+    // One row (a decode step): one axpy per nonzero weight, which is
+    // gemm_nn's tile element by element (out = madd(p_j, v_j, out) in the
+    // order of j) minus its 0·v terms.
+    std::fill(out, out + dv, 0.0f);
+    for (size_t j = 0; j < gk; ++j)
+      if (S[j] != 0.0f) simd::axpy(S[j], g.rows + j * g.stride, out, dv);
+    for (size_t c = cA; c < cB; ++c)
+      if (S[cols + c] != 0.0f) simd::axpy(S[cols + c], local0 + (c - cA) * l.stride, out, dv);
+  } else {
+    if (gk > 0)
+      gemm_nn(M, dv, gk, S, ld, g.rows, g.stride, out, out_stride, false);
+    else
+      for (size_t i = 0; i < M; ++i) std::fill(out + i * out_stride, out + i * out_stride + dv, 0.0f);
+    if (cB > cA) gemm_nn(M, dv, cB - cA, S + cols + cA, ld, local0, l.stride, out, out_stride, true);
+  }
   for (size_t i = 0; i < M && dv < dh; ++i) {
     const float* p = S + i * ld;  // (ld)
     for (size_t d = dv; d < dh; ++d) {
