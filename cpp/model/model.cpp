@@ -114,25 +114,25 @@ void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t
 void Model::forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCache* cache,
                          float* logits, bool last_only, AttentionProbe* probe) {
   const int64_t D = config_.dim, n = rows.rows;
-  auto& B = buf_;
-  B.x.resize(n * D);
+  auto& buf = buf_;
+  buf.x.resize(n * D);
   for (int64_t t = 0; t < n; ++t)
-    std::memcpy(&B.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
+    std::memcpy(&buf.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
   for (size_t l = 0; l < layer_linears_.size(); ++l) {
-    LayerKeyValues* keys = &B.keys;
+    LayerKeyValues* keys = &buf.keys;
     if (cache)
       keys = &cache->layers[l];
     else
-      B.keys.clear();
+      buf.keys.clear();
     AttentionProbe* layer_probe = probe && probe->layer == static_cast<int>(l) ? probe : nullptr;
-    transformer_layer_forward(B.x.data(), rows, config_, weights_.layers[l], layer_linears_[l],
-                              *keys, B.layer, *pool_, layer_probe);
+    transformer_layer_forward(buf.x.data(), rows, config_, weights_.layers[l], layer_linears_[l],
+                              *keys, buf.layer, *pool_, layer_probe);
   }
   const int64_t first = last_only ? n - 1 : 0, count = n - first;
-  B.y.resize(count * D);
-  layernorm_forward(B.y.data(), D, &B.x[first * D], D, weights_.final_norm_w.data(),
+  buf.y.resize(count * D);
+  layernorm_forward(buf.y.data(), D, &buf.x[first * D], D, weights_.final_norm_w.data(),
                     weights_.final_norm_b.data(), count, D);
-  logits_linear_->run(B.y.data(), count, logits);
+  logits_linear_->run(buf.y.data(), count, logits);
 }
 
 std::vector<uint8_t> Model::save_safetensors(bool f16) const {

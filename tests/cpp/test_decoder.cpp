@@ -67,6 +67,57 @@ TEST_CASE("prefill + cached steps equal full forward passes bit for bit", "[deco
   CHECK(with_r_1 >= 3);
 }
 
+TEST_CASE("bit for bit at a realistic width too (dh 64, dim 256: the GEMMs' vector tiles)", "[decoder]") {
+  const Config c = Config::from_json(R"({"num_tokens": 256, "dim": 256, "depth": 2, "heads": 4, "dim_head": 64,
+      "max_seq_len": 1024, "window_size": 32, "segment_size": 16, "r": 2})");
+  for (GemmBackend backend : {GemmBackend::kBuiltin, default_gemm_backend()})
+    for (int threads : {1, 2}) {
+      Model model(c, init_weights(c, 1), {backend, threads});
+      Decoder dec(model);
+      std::mt19937 rng(3);
+      std::vector<int32_t> seq(37);
+      for (auto& t : seq) t = rng() % 256;
+      const float* got = dec.prefill(seq.data(), seq.size());
+      std::vector<float> want(c.num_tokens);
+      for (int step = 0; step < 40; ++step) {
+        INFO(gemm_backend_name(backend) << " " << threads << "T step " << step);
+        model.forward_last(seq.data(), seq.size(), want.data());
+        REQUIRE(std::equal(want.begin(), want.end(), got));
+        seq.push_back(rng() % 256);
+        got = dec.step(seq.back());
+      }
+    }
+}
+
+TEST_CASE("the attention probe: the latest token's weights, the rule's layout", "[decoder]") {
+  std::mt19937_64 rng(17);
+  Config c = random_causal_config(rng, 200);
+  Model model(c, test::random_weights(c, 3));
+  Decoder dec(model);
+  dec.set_attention_probe(c.depth - 1, c.heads - 1);
+  std::vector<int32_t> seq = {1, 2, 3};
+  dec.prefill(seq.data(), seq.size());
+  CHECK_FALSE(dec.attention_probe().valid);  // recorded on incremental steps only
+  for (int step = 0; step < 60; ++step) {
+    dec.step(static_cast<int32_t>(step % c.num_tokens));
+    const AttentionProbe& p = dec.attention_probe();
+    const int64_t t = static_cast<int64_t>(dec.tokens().size()) - 1;
+    INFO("config " << c.to_json() << " t " << t);
+    REQUIRE(p.valid);
+    CHECK(p.query_pos == t);
+    CHECK(p.num_global == (t + 1) / c.segment_size * c.r);
+    CHECK(p.local_first_pos == (t / c.window_size - 1) * c.window_size);
+    REQUIRE(p.probs.size() == static_cast<size_t>(p.num_global + 2 * c.window_size));
+    double sum = 0;
+    for (float w : p.probs) sum += w;
+    CHECK(sum == Approx(1.0).margin(1e-5));
+    for (int64_t i = 0; i < 2 * c.window_size; ++i) {
+      const int64_t pos = p.local_first_pos + i;
+      if (pos < 0 || pos > t) CHECK(p.probs[p.num_global + i] == 0.0f);  // future and out of range
+    }
+  }
+}
+
 TEST_CASE("past max_seq_len the decoder re-encodes the last max_seq_len tokens (the seed)", "[decoder]") {
   std::mt19937_64 rng(99);
   Config c = random_causal_config(rng, 24);
