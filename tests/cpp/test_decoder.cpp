@@ -89,6 +89,29 @@ TEST_CASE("bit for bit at a realistic width too (dh 64, dim 256: the GEMMs' vect
     }
 }
 
+TEST_CASE("forward_cached: a prefill in chunks equals one prefill and a full forward", "[decoder]") {
+  std::mt19937_64 rng(23);
+  for (int cfg = 0; cfg < 8; ++cfg) {
+    Config c = random_causal_config(rng, 200);
+    Model model(c, test::random_weights(c, 40 + cfg));
+    std::vector<int32_t> seq(20 + cfg * 7);
+    for (auto& t : seq) t = static_cast<int32_t>(rng() % c.num_tokens);
+    std::vector<float> whole(c.num_tokens), chunked(c.num_tokens), full(c.num_tokens);
+    DecodeCache one, parts;
+    model.forward_cached(seq.data(), seq.size(), one, whole.data());
+    for (size_t at = 0; at < seq.size();) {
+      const size_t n = std::min<size_t>(seq.size() - at, 1 + rng() % 9);
+      model.forward_cached(seq.data() + at, n, parts, chunked.data());
+      at += n;
+    }
+    model.forward_last(seq.data(), seq.size(), full.data());
+    INFO("config " << c.to_json());
+    CHECK(parts.length == static_cast<int64_t>(seq.size()));
+    CHECK(std::equal(full.begin(), full.end(), whole.begin()));
+    CHECK(std::equal(full.begin(), full.end(), chunked.begin()));
+  }
+}
+
 TEST_CASE("the attention probe: the latest token's weights, the rule's layout", "[decoder]") {
   std::mt19937_64 rng(17);
   Config c = random_causal_config(rng, 200);
