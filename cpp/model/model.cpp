@@ -88,14 +88,24 @@ void Model::forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache,
   if (cache.length == 0) cache.reset(c);
   LST_CHECK(cache.layers.size() == static_cast<size_t>(c.depth), "forward_cached: the cache has ",
             cache.layers.size(), " layers, the model ", c.depth);
-  // No pad rows: a pad row only reaches a real row through a fully masked
-  // row (SPEC 4.8), which an unmasked causal sequence does not have.
-  LayerRows rows;
-  rows.pos0 = cache.length;
-  rows.rows = n;
-  forward_rows(tokens, rows, &cache, last_logits, /*last_only=*/true, probe);
-  cache.length += n;
-  for (auto& layer : cache.layers) layer.drop_unreachable(cache.length, c);
+  // A long prompt goes through in chunks of rows, each through every layer:
+  // a layer's cache then holds O(chunk + w) rows at any time, not the whole
+  // prompt. A chunk is only a set of rows of the one forward (the score
+  // layout of a row does not depend on its neighbours): same logits.
+  constexpr int64_t kPrefillChunk = 512;
+  for (int64_t at = 0; at < n;) {
+    // No pad rows: a pad row only reaches a real row through a fully masked
+    // row (SPEC 4.8), which an unmasked causal sequence does not have.
+    LayerRows rows;
+    rows.pos0 = cache.length;
+    rows.rows = std::min(kPrefillChunk, n - at);
+    const bool last = at + rows.rows == n;
+    forward_rows(tokens + at, rows, &cache, last ? last_logits : nullptr, /*last_only=*/true,
+                 last ? probe : nullptr);
+    cache.length += rows.rows;
+    at += rows.rows;
+    for (auto& layer : cache.layers) layer.drop_unreachable(cache.length, c);
+  }
 }
 
 void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n,
@@ -128,6 +138,7 @@ void Model::forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCac
     transformer_layer_forward(buf.x.data(), rows, config_, weights_.layers[l], layer_linears_[l],
                               *keys, buf.layer, *pool_, layer_probe);
   }
+  if (!logits) return;  // a prefill chunk before the last
   const int64_t first = last_only ? n - 1 : 0, count = n - first;
   buf.y.resize(count * D);
   layernorm_forward(buf.y.data(), D, &buf.x[first * D], D, weights_.final_norm_w.data(),

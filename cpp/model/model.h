@@ -79,7 +79,7 @@ class Model {
   // tokens (rows.rows) at positions rows.pos0..: embedding, every layer, final
   // LayerNorm and logits. Layer l reads and extends cache->layers[l], or a
   // scratch LayerKeyValues when cache is null. logits: (rows.rows, V), or
-  // (1, V) of the last row when last_only.
+  // (1, V) of the last row when last_only, or null (none).
   void forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCache* cache,
                     float* logits, bool last_only, AttentionProbe* probe);
 
