@@ -92,7 +92,7 @@ void Model::forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache,
   // a layer's cache then holds O(chunk + w) rows at any time, not the whole
   // prompt. A chunk is only a set of rows of the one forward (the score
   // layout of a row does not depend on its neighbours): same logits.
-  constexpr int64_t kPrefillChunk = 512;
+  constexpr int64_t kPrefillChunk = 2048;
   for (int64_t at = 0; at < n;) {
     // No pad rows: a pad row only reaches a real row through a fully masked
     // row (SPEC 4.8), which an unmasked causal sequence does not have.

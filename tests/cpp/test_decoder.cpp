@@ -94,8 +94,8 @@ TEST_CASE("forward_cached: a prefill in chunks equals one prefill and a full for
   for (int cfg = 0; cfg < 8; ++cfg) {
     Config c = random_causal_config(rng, 200);
     Model model(c, test::random_weights(c, 40 + cfg));
-    // the last two are longer than forward_cached's own prefill chunk (512)
-    std::vector<int32_t> seq(cfg < 6 ? 20 + cfg * 7 : 700 + cfg * 100);
+    // the last two are longer than forward_cached's own prefill chunk (2048)
+    std::vector<int32_t> seq(cfg < 6 ? 20 + cfg * 7 : 2000 + cfg * 50);
     for (auto& t : seq) t = static_cast<int32_t>(rng() % c.num_tokens);
     std::vector<float> whole(c.num_tokens), chunked(c.num_tokens), full(c.num_tokens);
     DecodeCache one, parts;
