@@ -67,18 +67,18 @@ void long_short_attention_forward(float* out, float* qkv, const LayerRows& rows,
   const int64_t block_rows = c.causal ? c.segment_size : end;
   const int64_t g0 = c.causal ? pos0 / block_rows : 0, g1 = end / block_rows;
   const size_t R = c.r, blocks = static_cast<size_t>(g1 - g0);
-  kv.global.resize(g1 * R * inner);
+  kv.resize_global(g1 * R, c);
   run_tasks(pool, H * blocks, double(block_rows) * R * dh * 2, [&](size_t b0, size_t b1) {
     std::vector<float> scratch(dynamic_projection_scratch(block_rows, R));
     for (size_t hb = b0; hb < b1; ++hb) {
       const size_t h = hb / blocks;
       const int64_t g = g0 + static_cast<int64_t>(hb % blocks), row0 = g * block_rows;
-      float* tokens = &kv.global[g * R * inner + h * dh];  // (R, dh) stride inner
-      dynamic_projection(tokens, inner, kv.raw_row(row0, c) + h * dh, inner, block_rows,
+      float* tokens = &kv.global[h][g * R * dh];  // (R, dh)
+      dynamic_projection(tokens, dh, kv.raw_row(row0, c) + h * dh, inner, block_rows,
                          w.to_dynamic_proj.data(), R, dh, rows.mask ? rows.mask + row0 : nullptr,
                          scratch.data());
-      layernorm_forward(tokens, inner, tokens, inner, w.global_norm_w.data(),
-                        w.global_norm_b.data(), R, dh);
+      layernorm_forward(tokens, dh, tokens, dh, w.global_norm_w.data(), w.global_norm_b.data(),
+                        R, dh);
     }
   });
 
@@ -95,7 +95,7 @@ void long_short_attention_forward(float* out, float* qkv, const LayerRows& rows,
       const int64_t k = k0 + static_cast<int64_t>(hw % windows);
       const int64_t t0 = std::max(pos0, k * W), t1 = std::min(end, (k + 1) * W);
       const QueryBlock qb{qkv + (t0 - pos0) * stride + h * dh, stride, t0, static_cast<size_t>(t1 - t0)};
-      const GlobalKeys gk{kv.global.data() + h * dh, inner, G};
+      const GlobalKeys gk{kv.global[h].data(), dh, G};
       const LocalKeys lk{kv.local.data() + h * dh, inner, kv.local_pos0, kv.end,
                          rows.mask ? rows.mask + kv.local_pos0 : nullptr, w.local_norm_b.data()};
       scratch.resize(attend_long_short_scratch(rule, qb, gk));

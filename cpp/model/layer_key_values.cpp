@@ -8,7 +8,12 @@ void LayerKeyValues::clear() {
   end = local_pos0 = raw_pos0 = 0;
   local.clear();
   raw.clear();
-  global.clear();
+  for (auto& head : global) head.clear();
+}
+
+void LayerKeyValues::resize_global(size_t count, const Config& c) {
+  global.resize(c.heads);
+  for (auto& head : global) head.resize(count * c.dim_head);
 }
 
 void LayerKeyValues::extend(int64_t new_end, const Config& c) {

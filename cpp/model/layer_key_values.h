@@ -19,10 +19,15 @@ struct LayerKeyValues {
   std::vector<float> local;    // (end - local_pos0, inner)  LayerNorm_local(rotated kv)
   int64_t raw_pos0 = 0;        // first position kept in `raw`
   std::vector<float> raw;      // (end - raw_pos0, inner)  rotated kv, before any norm
-  std::vector<float> global;   // (global_count(), inner)  LayerNorm_global-ed tokens,
-                               // segment-major; head h in columns [h*dh, (h+1)*dh)
+  // Per head: (global_count, dh) LayerNorm_global-ed tokens, segment-major;
+  // contiguous per head, so that the attention GEMMs read them with stride dh.
+  std::vector<std::vector<float>> global;
 
-  size_t global_count(const Config& c) const { return global.size() / c.inner(); }
+  size_t global_count(const Config& c) const {
+    return global.empty() ? 0 : global[0].size() / c.dim_head;
+  }
+  // Room for `count` global tokens per head (the new ones zero).
+  void resize_global(size_t count, const Config& c);
   float* local_row(int64_t pos, const Config& c) { return &local[(pos - local_pos0) * c.inner()]; }
   float* raw_row(int64_t pos, const Config& c) { return &raw[(pos - raw_pos0) * c.inner()]; }
 
