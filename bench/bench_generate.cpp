@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     const int full_runs = ctx >= 8192 ? 1 : 3;
     for (int s = 0; s < full_runs; ++s) {
       auto t0 = Clock::now();
-      model.forward_last(prompt.data(), prompt.size(), logits.data(), nullptr);
+      model.forward_last(prompt.data(), prompt.size(), logits.data());
       full.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
     const double mc = median(cached), mf = median(full);

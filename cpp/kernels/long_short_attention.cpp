@@ -25,7 +25,24 @@ inline float row_max(const float* x, size_t n) {
   return r;
 }
 
-inline float exp_scalar(float x) { return x < -87.3365478515625f ? 0.0f : std::exp(x); }
+// a * b + c rounded as simd::madd rounds on this target: fused with AVX2/FMA,
+// twice otherwise (no FMA there for a compiler to contract into).
+inline float madd_scalar(float a, float b, float c) {
+#if LST_SIMD_AVX2
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// x[i] = exp(x[i]) for the n < kLanes floats of a row's tail, through the
+// vector exp too: every element of a row gets the same exp, wherever it lies.
+inline void exp_partial(float* x, size_t n) {
+  alignas(64) float lanes[simd::kLanes] = {};
+  std::copy(x, x + n, lanes);
+  simd::store(lanes, simd::exp(simd::load(lanes)));
+  std::copy(lanes, lanes + n, x);
+}
 
 // x[i] = exp(x[i] - m); returns the sum.
 inline float exp_shift_sum(float* x, float m, size_t n) {
@@ -38,7 +55,11 @@ inline float exp_shift_sum(float* x, float m, size_t n) {
     acc = simd::add(acc, e);
   }
   float sum = simd::reduce_sum(acc);
-  for (; i < n; ++i) sum += (x[i] = exp_scalar(x[i] - m));
+  if (i < n) {
+    for (size_t j = i; j < n; ++j) x[j] -= m;
+    exp_partial(x + i, n - i);
+    for (; i < n; ++i) sum += x[i];
+  }
   return sum;
 }
 
@@ -47,7 +68,10 @@ inline void exp_sub_inplace(float* x, const float* m, size_t n) {
   size_t i = 0;
   for (; i + simd::kLanes <= n; i += simd::kLanes)
     simd::store(x + i, simd::exp(simd::sub(simd::load(x + i), simd::load(m + i))));
-  for (; i < n; ++i) x[i] = exp_scalar(x[i] - m[i]);
+  if (i < n) {
+    for (size_t j = i; j < n; ++j) x[j] -= m[j];
+    exp_partial(x + i, n - i);
+  }
 }
 }  // namespace
 
@@ -83,35 +107,55 @@ void dynamic_projection(float* out, size_t out_stride, const float* kv, size_t k
   gemm_tn(r, dh, rows, p, r, kv, kv_stride, out, out_stride, false);
 }
 
-size_t attend_block_scratch(size_t count, size_t global_cols, size_t local_slots) {
-  return count * (global_cols + local_slots);
+size_t attend_long_short_scratch(const AttentionRule& rule, const QueryBlock& qb,
+                                 const GlobalKeys& g) {
+  return qb.count * (rule.global_columns(qb.t0, g.count) + rule.local_slots());
 }
 
-void attend_long_short_block(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
-                             const GlobalKeys& g, const LocalKeys& l, const float* global_sum,
-                             float* scratch) {
-  const size_t M = qb.count, Gv = g.visible, L = l.count, ld = Gv + L;
-  float* S = scratch;
-  // Local slots whose positions lie inside [0, seq_len): [cA, cB).
-  const int64_t fp = l.first_pos;
+void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
+                       const GlobalKeys& g, const LocalKeys& l, const AttentionRule& rule,
+                       float* scratch, float* probs) {
+  // Score layout of every row of the window: [global_columns | local_slots].
+  const size_t M = qb.count, L = rule.local_slots();
+  const size_t cols = rule.global_columns(qb.t0, g.count);
+  const size_t gk = std::min(cols, g.count);  // global columns whose tokens exist
+  const size_t ld = cols + L;
+  float* S = scratch;  // (M, ld)
+  // Local slots whose positions have keys, [0, seq_len): slots [cA, cB).
+  const int64_t fp = rule.local_first(qb.t0);
   const size_t cA = static_cast<size_t>(std::clamp<int64_t>(-fp, 0, int64_t(L)));
-  const size_t cB = static_cast<size_t>(std::clamp<int64_t>(l.seq_len - fp, 0, int64_t(L)));
-  const float* local0 = l.rows + (fp + int64_t(cA) - l.rows_pos0) * int64_t(l.stride);
-  if (Gv > 0) gemm_nt(M, Gv, dh, qb.q, qb.stride, g.rows, g.stride, S, ld, false);
-  if (cB > cA) gemm_nt(M, cB - cA, dh, qb.q, qb.stride, local0, l.stride, S + Gv + cA, ld, false);
+  const size_t cB =
+      std::max(cA, static_cast<size_t>(std::clamp<int64_t>(l.seq_len - fp, 0, int64_t(L))));
+  const float* local0 = l.rows + (fp + int64_t(cA) - l.rows_pos0) * int64_t(l.stride);  // (cB - cA, dh)
+  // Scores q·k. A decode step's row has fewer columns than the same row in
+  // a full window, so it takes other paths through gemm_nt; the vector part
+  // of a dot product (dv = dh rounded down to whole vectors) is the same on
+  // every path, and the last dh % kLanes terms are added here, in order, so
+  // that no compiler choice (fusing a tail's multiply-adds or not) differs.
+  const size_t dv = dh / simd::kLanes * simd::kLanes;
+  auto scores = [&](const float* keys, size_t key_stride, size_t n, float* S0) {  // S0: (M, n) stride ld
+    gemm_nt(M, n, dv, qb.q, qb.stride, keys, key_stride, S0, ld, false);
+    for (size_t i = 0; i < M && dv < dh; ++i)
+      for (size_t j = 0; j < n; ++j) {
+        float acc = S0[i * ld + j];
+        for (size_t d = dv; d < dh; ++d) acc = madd_scalar(qb.q[i * qb.stride + d], keys[j * key_stride + d], acc);
+        S0[i * ld + j] = acc;
+      }
+  };
+  if (gk > 0) scores(g.rows, g.stride, gk, S);
+  if (cB > cA) scores(local0, l.stride, cB - cA, S + cols + cA);
 
   bool any_uniform = false;
   for (size_t i = 0; i < M; ++i) {
     float* row = S + i * ld;
     const int64_t t = qb.t0 + int64_t(i);
-    const size_t gvis = qb.global_visible ? qb.global_visible[i] : Gv;
-    for (size_t j = gvis; j < Gv; ++j) row[j] = kMasked;
-    float* loc = row + Gv;
+    for (size_t j = rule.global_visible(t, gk); j < cols; ++j) row[j] = kMasked;
+    float* loc = row + cols;
     for (size_t c = 0; c < cA; ++c) loc[c] = kMasked;
     for (size_t c = cB; c < L; ++c) loc[c] = kMasked;
     for (size_t c = cA; c < cB; ++c) {
       const int64_t pos = fp + int64_t(c);
-      if ((qb.causal && pos > t) || (l.mask && l.mask[pos - l.rows_pos0] == 0)) loc[c] = kMasked;
+      if (!rule.local_visible(pos, t) || (l.mask && l.mask[pos - l.rows_pos0] == 0)) loc[c] = kMasked;
     }
     const float m = row_max(row, ld);
     if (m == kMasked) {  // fully masked row: fixed up below (SPEC 4.8)
@@ -123,71 +167,54 @@ void attend_long_short_block(float* out, size_t out_stride, const QueryBlock& qb
     const float inv = 1.0f / sum;
     for (size_t j = 0; j < ld; ++j) row[j] *= inv;
   }
-  if (Gv > 0)
-    gemm_nn(M, dh, Gv, S, ld, g.rows, g.stride, out, out_stride, false);
-  else
-    for (size_t i = 0; i < M; ++i) std::fill(out + i * out_stride, out + i * out_stride + dh, 0.0f);
-  if (cB > cA) gemm_nn(M, dh, cB - cA, S + Gv + cA, ld, local0, l.stride, out, out_stride, true);
+  // P·V, global tokens then local keys. A decode step's row stops its
+  // reductions earlier than the same row in a full window (tokens and keys
+  // that do not exist yet), where the weights are 0. gemm_nn's vector
+  // columns add 0·v exactly (one madd per term, whatever K); its scalar
+  // columns do not promise that (the compiler fuses their multiply-adds or
+  // not depending on the trip count), so the last dh % kLanes columns are
+  // summed here, skipping zero weights.
+  if (M == 1) {
+    // One row (a decode step): one axpy per nonzero weight, which is
+    // gemm_nn's tile element by element (out = madd(p_j, v_j, out) in the
+    // order of j) minus its 0·v terms.
+    std::fill(out, out + dv, 0.0f);
+    for (size_t j = 0; j < gk; ++j)
+      if (S[j] != 0.0f) simd::axpy(S[j], g.rows + j * g.stride, out, dv);
+    for (size_t c = cA; c < cB; ++c)
+      if (S[cols + c] != 0.0f) simd::axpy(S[cols + c], local0 + (c - cA) * l.stride, out, dv);
+  } else {
+    if (gk > 0)
+      gemm_nn(M, dv, gk, S, ld, g.rows, g.stride, out, out_stride, false);
+    else
+      for (size_t i = 0; i < M; ++i) std::fill(out + i * out_stride, out + i * out_stride + dv, 0.0f);
+    if (cB > cA) gemm_nn(M, dv, cB - cA, S + cols + cA, ld, local0, l.stride, out, out_stride, true);
+  }
+  for (size_t i = 0; i < M && dv < dh; ++i) {
+    const float* p = S + i * ld;  // (ld)
+    for (size_t d = dv; d < dh; ++d) {
+      float acc = 0.0f;
+      for (size_t j = 0; j < gk; ++j)
+        if (p[j] != 0.0f) acc = madd_scalar(p[j], g.rows[j * g.stride + d], acc);
+      for (size_t c = cA; c < cB; ++c)
+        if (p[cols + c] != 0.0f) acc = madd_scalar(p[cols + c], local0[(c - cA) * l.stride + d], acc);
+      out[i * out_stride + d] = acc;
+    }
+  }
+  if (probs) std::copy(S, S + M * ld, probs);
   if (!any_uniform) return;
-  // Uniform average over every slot: all g.count global rows, the in-range
-  // local keys, and the out-of-range slots (= oob_key).
+  // Uniform average over every slot: all g.count global tokens, the local
+  // keys in range, and the out-of-range slots (= oob_key).
   std::vector<float> avg(dh, 0.0f);
-  if (global_sum)
-    std::copy(global_sum, global_sum + dh, avg.begin());
-  else
-    for (size_t j = 0; j < g.count; ++j) simd::axpy(1.0f, g.rows + j * g.stride, avg.data(), dh);
+  for (size_t j = 0; j < g.count; ++j) simd::axpy(1.0f, g.rows + j * g.stride, avg.data(), dh);
   for (size_t c = cA; c < cB; ++c) simd::axpy(1.0f, local0 + (c - cA) * l.stride, avg.data(), dh);
   simd::axpy(float(L - (cB - cA)), l.oob_key, avg.data(), dh);
   const float w = 1.0f / float(g.count + L);
   for (size_t i = 0; i < M; ++i) {
     if (row_max(S + i * ld, ld) != 0.0f) continue;  // a normal row (probabilities > 0)
     for (size_t d = 0; d < dh; ++d) out[i * out_stride + d] = avg[d] * w;
+    if (probs) std::fill(probs + i * ld, probs + (i + 1) * ld, w);
   }
-}
-
-void attend_long_short_row(float* out, const float* q, size_t dh, const GlobalKeys& g,
-                           const LocalKeys& l, float* scratch, float* probs) {
-  const size_t G = g.count, L = l.count;
-  float* s = scratch;
-  float m = kMasked;
-  for (size_t j = 0; j < G; ++j) {
-    s[j] = j < g.visible ? simd::dot(q, g.rows + j * g.stride, dh) : kMasked;
-    m = s[j] > m ? s[j] : m;
-  }
-  auto key_of = [&](int64_t pos) -> const float* {
-    if (pos < 0 || pos >= l.seq_len) return l.oob_key;
-    return l.rows + (pos - l.rows_pos0) * static_cast<int64_t>(l.stride);
-  };
-  for (size_t i = 0; i < L; ++i) {
-    const int64_t pos = l.first_pos + static_cast<int64_t>(i);
-    const bool visible = pos >= 0 && pos < l.seq_len && pos <= l.last_visible &&
-                         (l.mask == nullptr || l.mask[pos - l.rows_pos0] != 0);
-    s[G + i] = visible ? simd::dot(q, key_of(pos), dh) : kMasked;
-    m = s[G + i] > m ? s[G + i] : m;
-  }
-  std::memset(out, 0, dh * sizeof(float));
-  if (m == kMasked) {
-    // Every slot masked (SPEC 4.8): uniform over all G + L slots, out-of-range
-    // windows, invisible segments and future keys included.
-    const float w = 1.0f / static_cast<float>(G + L);
-    for (size_t j = 0; j < G; ++j) simd::axpy(w, g.rows + j * g.stride, out, dh);
-    for (size_t i = 0; i < L; ++i) simd::axpy(w, key_of(l.first_pos + int64_t(i)), out, dh);
-    if (probs)
-      for (size_t j = 0; j < G + L; ++j) probs[j] = w;
-    return;
-  }
-  float sum = 0.0f;
-  for (size_t j = 0; j < G + L; ++j) {
-    s[j] = s[j] == kMasked ? 0.0f : std::exp(s[j] - m);
-    sum += s[j];
-  }
-  const float inv = 1.0f / sum;
-  for (size_t j = 0; j < G; ++j)
-    if (s[j] != 0.0f) simd::axpy(s[j] * inv, g.rows + j * g.stride, out, dh);
-  for (size_t i = 0; i < L; ++i)
-    if (s[G + i] != 0.0f) simd::axpy(s[G + i] * inv, key_of(l.first_pos + int64_t(i)), out, dh);
-  if (probs)
-    for (size_t j = 0; j < G + L; ++j) probs[j] = s[j] * inv;
 }
 
 }  // namespace lst

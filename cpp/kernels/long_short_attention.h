@@ -1,10 +1,15 @@
 // The two attention kernels of a Transformer-LS layer, per head:
 //  - dynamic_projection: the long-term branch (paper eq. 3; SPEC 4.6) that
 //    summarises a block of keys into r global tokens;
-//  - attend_long_short_row: one query's softmax over [global | local] keys
-//    and the weighted sum of the same vectors as values (SPEC 4.7-4.9).
+//  - attend_long_short: the softmax of a window's queries over [global |
+//    local] keys and the weighted sum of the same vectors as values
+//    (SPEC 4.7-4.9). It serves a whole window of a full forward and the one
+//    new row of a decode step alike: the keys are a view (pointers into a
+//    full sequence's buffers or into the decode cache), and which keys a
+//    query sees is decided by AttentionRule, here only.
 // Raw pointers and strides, no allocation: callers pass scratch.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,58 +26,79 @@ void dynamic_projection(float* out, size_t out_stride, const float* kv, size_t k
                         const uint8_t* row_mask, float* scratch);
 size_t dynamic_projection_scratch(size_t rows, size_t r);
 
-// The global keys one query sees: the first `visible` of `count` rows.
-struct GlobalKeys {
-  const float* rows;  // (count, dh), already LayerNorm_global-ed
-  size_t stride;
-  size_t count;
-  size_t visible;
+// Which keys a query at position t attends to (SPEC 4.5 and 4.8). Every
+// caller (full forward, decode step, the tests' scalar twin) asks this rule.
+struct AttentionRule {
+  bool causal = true;
+  int64_t window = 1;        // w
+  int64_t segment_size = 1;  // s (causal)
+  int64_t r = 1;             // global tokens per segment (causal)
+
+  // Local slots of a query in window k = t / w: the windows k-1, k (and k+1
+  // when non-causal), starting at position local_first(t) (may be < 0).
+  int64_t local_first(int64_t t) const { return (t / window - 1) * window; }
+  size_t local_slots() const { return static_cast<size_t>((causal ? 2 : 3) * window); }
+  // An in-range, unmasked local key at position p is visible to query t.
+  bool local_visible(int64_t p, int64_t t) const { return !causal || p <= t; }
+  // Global tokens (of `count`, segment-major) visible to query t: all of
+  // them non-causal; causal, segment g once t >= (g+1)*s - 1, all r tokens of
+  // a segment together.
+  size_t global_visible(int64_t t, size_t count) const {
+    if (!causal) return count;
+    return std::min(count, static_cast<size_t>((t + 1) / segment_size * r));
+  }
+  // Global score columns of the queries of t's window: as many as its last
+  // row sees, whether or not those tokens exist yet (a decode step runs
+  // before the window's later segments are complete). The layout, hence the
+  // softmax's summation order, is then the same for a row computed alone
+  // and within its window: decode logits equal a full forward's bit for bit.
+  size_t global_columns(int64_t t, size_t count) const {
+    if (!causal) return count;
+    return static_cast<size_t>((t / window + 1) * window / segment_size * r);
+  }
 };
 
-// The local slots of one query: `count` consecutive positions starting at
-// first_pos (possibly negative). A slot is masked when its position is outside
-// [0, seq_len), its mask byte is 0, or it is after last_visible (causal).
-// Out-of-range slots hold `oob_key` (local_norm.bias: the LayerNorm of the
-// seed's -1 padding).
+// The global tokens a window's queries may see (LayerNorm_global-ed).
+struct GlobalKeys {
+  const float* rows;  // (count, dh) stride
+  size_t stride;
+  size_t count;       // tokens that exist (all of them enter a uniform row)
+};
+
+// The local keys (LayerNorm_local-ed) by position: the key of position p is
+// rows + (p - rows_pos0) * stride for p in [rule.local_first(t), seq_len).
+// Slots outside [0, seq_len) are masked and hold `oob_key` in a uniform row
+// (local_norm.bias: the LayerNorm of the seed's -1 padding).
 struct LocalKeys {
-  const float* rows;  // key of position p at rows + (p - rows_pos0) * stride
+  const float* rows;
   size_t stride;
   int64_t rows_pos0;
-  int64_t first_pos;
-  size_t count;
-  int64_t seq_len;
-  const uint8_t* mask;  // indexed by position - rows_pos0; null = all real
-  int64_t last_visible;
-  const float* oob_key;
+  int64_t seq_len;      // positions < seq_len have keys
+  const uint8_t* mask;  // mask of position p at mask[p - rows_pos0], 1 = real; null = all real
+  const float* oob_key; // (dh)
 };
 
-// out (dh) = softmax([q·g ; q·l]) · [g ; l]. Masked scores are -FLT_MAX, so a
-// row with no visible key becomes the uniform average over every slot.
-// scratch: g.count + l.count floats. probs (optional): receives the
-// attention weights in the same [global | local] order.
-void attend_long_short_row(float* out, const float* q, size_t dh, const GlobalKeys& g,
-                           const LocalKeys& l, float* scratch, float* probs = nullptr);
-
-// A block of consecutive queries (one local window) of one head. All rows
-// share the candidate keys: the first g.visible global rows (the most any row
-// of the block sees) and the local slots of `l`; per row, global columns past
-// global_visible[i] are masked, and with `causal` so are local keys after the
-// query. The scores are GEMMs (q·K^T, then P·V), one softmax per row.
+// Consecutive queries of ONE local window (t0 / w == (t0 + count - 1) / w):
+// a whole window in a full forward, the new row in a decode step.
 struct QueryBlock {
-  const float* q;  // (count, dh), stride
+  const float* q;  // (count, dh), stride; already rotated and scaled
   size_t stride;
   int64_t t0;      // position of row 0
   size_t count;
-  const size_t* global_visible;  // (count) or null = g.visible for every row
-  bool causal;
 };
 
-// out: (count, dh) stride out_stride. global_sum: (dh) sum of all g.count
-// global rows (used only by fully masked rows). scratch:
-// attend_block_scratch(count, g.visible, l.count) floats.
-void attend_long_short_block(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
-                             const GlobalKeys& g, const LocalKeys& l, const float* global_sum,
-                             float* scratch);
-size_t attend_block_scratch(size_t count, size_t global_cols, size_t local_slots);
+// out (count, dh) stride out_stride: per row, softmax over the scores
+// [q·g (global_columns) | q·l (local_slots)] with every key the rule hides
+// at -FLT_MAX, times the same vectors. The scores are GEMMs (q·K^T, then
+// P·V), one softmax per row. A row with no visible key is the uniform
+// average over every slot (SPEC 4.8): all g.count global tokens, the local
+// keys in range and oob_key for the rest.
+// scratch, and probs (optional: each row's attention weights in the score
+// layout): attend_long_short_scratch(rule, qb, g) floats.
+void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
+                       const GlobalKeys& g, const LocalKeys& l, const AttentionRule& rule,
+                       float* scratch, float* probs = nullptr);
+size_t attend_long_short_scratch(const AttentionRule& rule, const QueryBlock& qb,
+                                 const GlobalKeys& g);
 
 }  // namespace lst

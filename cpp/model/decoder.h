@@ -1,7 +1,8 @@
 // Token-by-token decoding for generation (SPEC 5). A causal model decodes
-// incrementally from a DecodeCache: each new token costs O(w + n/s * r)
-// attention plus one GEMV per weight matrix, with the same logits as a full
-// forward pass. Past max_seq_len the seed re-encodes the last max_seq_len
+// incrementally from a DecodeCache, through the model's one layer forward
+// (Model::forward_cached): each new token costs O(w + n/s * r) attention
+// plus one GEMV per weight matrix, with the logits of a full forward pass
+// bit for bit. Past max_seq_len the seed re-encodes the last max_seq_len
 // tokens with positions restarting at 0, every step (kExact, the default);
 // kReencode re-encodes only every `reencode_every` tokens (faster, not exact).
 #pragma once
@@ -20,17 +21,6 @@ struct DecoderOptions {
   int reencode_every = 0;  // kReencode: tokens between re-encodes; 0 = max_seq_len / 2
 };
 
-// The attention weights of the latest token for one (layer, head), in the
-// order of the scores: [global tokens | local slots].
-struct AttentionProbe {
-  int layer = -1, head = -1;
-  bool valid = false;          // false after a full-recompute step
-  int64_t query_pos = 0;       // position of the latest token in the window
-  int64_t num_global = 0;      // global slots (completed segments * r)
-  int64_t local_first_pos = 0; // position of local slot 0 (may be negative)
-  std::vector<float> probs;    // num_global + 2w
-};
-
 class Decoder {
  public:
   explicit Decoder(Model& model, const DecoderOptions& options = {});
@@ -47,7 +37,6 @@ class Decoder {
   // Tokens the latest logits were computed from (<= max_seq_len in kExact).
   int64_t context_length() const { return static_cast<int64_t>(history_.size()) - window_start_; }
   bool last_step_was_incremental() const { return incremental_; }
-  const DecodeCache& cache() const { return cache_; }
 
   // Records attention weights of (layer, head) on incremental steps.
   void set_attention_probe(int layer, int head);
@@ -64,9 +53,7 @@ class Decoder {
   std::vector<int32_t> history_;
   int64_t window_start_ = 0;
   AttentionProbe probe_;
-  // One-row buffers.
-  std::vector<float> x_, y_, qkv_, attn_, tmp_, hidden_, logits_, cos_, sin_, scores_, seg_tokens_,
-      proj_scratch_;
+  std::vector<float> logits_;  // (num_tokens) of the next token
 };
 
 }  // namespace lst

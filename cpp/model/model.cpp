@@ -5,9 +5,7 @@
 
 #include "core/error.h"
 #include "io/safetensors.h"
-#include "kernels/activations.h"
 #include "kernels/layernorm.h"
-#include "model/decode_cache.h"
 #include "runtime/thread_pool.h"
 
 namespace lst {
@@ -23,16 +21,16 @@ Model::Model(const Config& config, Weights weights, const ModelOptions& options)
   gemm_ = make_gemm_context(options.backend, *pool_);
   const size_t D = config_.dim, I = config_.inner(), Hd = config_.ff_hidden();
   for (auto& L : weights_.layers) {
-    LayerOps ops;
+    LayerLinears ops;
     std::vector<float> wqkv(L.to_q);
     wqkv.insert(wqkv.end(), L.to_kv.begin(), L.to_kv.end());
     ops.qkv = gemm_->make_linear(wqkv.data(), nullptr, D, 2 * I);
     ops.out = gemm_->make_linear(L.to_out_w.data(), L.to_out_b.data(), I, D);
     ops.ff1 = gemm_->make_linear(L.ff1_w.data(), L.ff1_b.data(), D, Hd);
     ops.ff2 = gemm_->make_linear(L.ff2_w.data(), L.ff2_b.data(), Hd, D);
-    layer_ops_.push_back(std::move(ops));
+    layer_linears_.push_back(std::move(ops));
   }
-  logits_op_ = gemm_->make_linear(weights_.logits_w.data(), weights_.logits_b.data(), D,
+  logits_linear_ = gemm_->make_linear(weights_.logits_w.data(), weights_.logits_b.data(), D,
                                   config_.num_tokens);
 }
 
@@ -74,58 +72,78 @@ void Model::forward(const int32_t* tokens, const uint8_t* mask, int64_t b, int64
   check_tokens(tokens, b, n);
   for (int64_t i = 0; i < b; ++i)
     forward_sequence(tokens + i * n, mask ? mask + i * n : nullptr, n,
-                     logits + i * n * config_.num_tokens);
+                     logits + i * n * config_.num_tokens, /*last_only=*/false);
 }
 
-void Model::forward_last(const int32_t* tokens, int64_t n, float* last_logits,
-                         DecodeCache* cache) {
+void Model::forward_last(const int32_t* tokens, int64_t n, float* last_logits) {
   check_tokens(tokens, 1, n);
-  forward_sequence(tokens, nullptr, n, last_logits, /*last_only=*/true, cache);
+  forward_sequence(tokens, nullptr, n, last_logits, /*last_only=*/true);
+}
+
+void Model::forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache,
+                           float* last_logits, AttentionProbe* probe) {
+  const Config& c = config_;
+  LST_CHECK(c.causal, "forward_cached: a non-causal model has no incremental decoding");
+  check_tokens(tokens, 1, n);
+  if (cache.length == 0) cache.reset(c);
+  LST_CHECK(cache.layers.size() == static_cast<size_t>(c.depth), "forward_cached: the cache has ",
+            cache.layers.size(), " layers, the model ", c.depth);
+  // A long prompt goes through in chunks of rows, each through every layer:
+  // a layer's cache then holds O(chunk + w) rows at any time, not the whole
+  // prompt. A chunk is only a set of rows of the one forward (the score
+  // layout of a row does not depend on its neighbours): same logits.
+  constexpr int64_t kPrefillChunk = 2048;
+  for (int64_t at = 0; at < n;) {
+    // No pad rows: a pad row only reaches a real row through a fully masked
+    // row (SPEC 4.8), which an unmasked causal sequence does not have.
+    LayerRows rows;
+    rows.pos0 = cache.length;
+    rows.rows = std::min(kPrefillChunk, n - at);
+    const bool last = at + rows.rows == n;
+    forward_rows(tokens + at, rows, &cache, last ? last_logits : nullptr, /*last_only=*/true,
+                 last ? probe : nullptr);
+    cache.length += rows.rows;
+    at += rows.rows;
+    for (auto& layer : cache.layers) layer.drop_unreachable(cache.length, c);
+  }
 }
 
 void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n,
-                             float* logits, bool last_only, DecodeCache* cache) {
-  const Config& c = config_;
-  const int64_t D = c.dim, I = c.inner(), Hd = c.ff_hidden();
-  const int64_t N = c.padded_length(n);
-  auto& B = buf_;
-  B.x.resize(n * D);
-  B.y.assign(N * D, 0.0f);  // pad rows stay zero (SPEC 4.1)
-  B.qkv.resize(N * 2 * I);
-  B.attn.resize(N * I);
-  B.tmp.resize(n * D);
-  B.hidden.resize(n * Hd);
+                             float* logits, bool last_only) {
+  const int64_t N = config_.padded_length(n);
   // SPEC 4.1: a missing mask is all-true; pad rows are masked.
-  B.mask.assign(N, 0);
-  for (int64_t t = 0; t < n; ++t) B.mask[t] = mask ? (mask[t] != 0) : 1;
+  buf_.mask.assign(N, 0);
+  for (int64_t t = 0; t < n; ++t) buf_.mask[t] = mask ? (mask[t] != 0) : 1;
+  LayerRows rows;
+  rows.rows = n;
+  rows.pad_rows = N - n;
+  rows.mask = buf_.mask.data();
+  forward_rows(tokens, rows, nullptr, logits, last_only, nullptr);
+}
 
+void Model::forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCache* cache,
+                         float* logits, bool last_only, AttentionProbe* probe) {
+  const int64_t D = config_.dim, n = rows.rows;
+  auto& buf = buf_;
+  buf.x.resize(n * D);
   for (int64_t t = 0; t < n; ++t)
-    std::memcpy(&B.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
-
-  for (size_t l = 0; l < layer_ops_.size(); ++l) {
-    const LayerWeights& L = weights_.layers[l];
-    LayerOps& ops = layer_ops_[l];
-    // x = Attn(LN_a(x), mask) + x
-    layernorm_forward(B.y.data(), D, B.x.data(), D, L.attn_norm_w.data(), L.attn_norm_b.data(), n, D);
-    ops.qkv->run(B.y.data(), n, B.qkv.data());
-    std::fill(B.qkv.begin() + n * 2 * I, B.qkv.begin() + N * 2 * I, 0.0f);
-    long_short_attention_forward(B.attn.data(), B.qkv.data(), B.mask.data(), N, c, L,
-                                 B.attention, *pool_);
-    if (cache) cache->capture_layer(l, B.qkv.data(), B.attention, n, N, c);
-    ops.out->run(B.attn.data(), n, B.tmp.data());
-    for (int64_t i = 0; i < n * D; ++i) B.x[i] += B.tmp[i];
-    // x = W2 GELU(W1 LN_f(x) + b1) + b2 + x
-    layernorm_forward(B.y.data(), D, B.x.data(), D, L.ff_norm_w.data(), L.ff_norm_b.data(), n, D);
-    ops.ff1->run(B.y.data(), n, B.hidden.data());
-    gelu_forward(B.hidden.data(), n * Hd);
-    ops.ff2->run(B.hidden.data(), n, B.tmp.data());
-    for (int64_t i = 0; i < n * D; ++i) B.x[i] += B.tmp[i];
+    std::memcpy(&buf.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
+  for (size_t l = 0; l < layer_linears_.size(); ++l) {
+    LayerKeyValues* keys = &buf.keys;
+    if (cache)
+      keys = &cache->layers[l];
+    else
+      buf.keys.clear();
+    AttentionProbe* layer_probe = probe && probe->layer == static_cast<int>(l) ? probe : nullptr;
+    transformer_layer_forward(buf.x.data(), rows, config_, weights_.layers[l], layer_linears_[l],
+                              *keys, buf.layer, *pool_, layer_probe);
   }
-  const int64_t first = last_only ? n - 1 : 0, rows = n - first;
-  layernorm_forward(B.y.data(), D, &B.x[first * D], D, weights_.final_norm_w.data(),
-                    weights_.final_norm_b.data(), rows, D);
-  logits_op_->run(B.y.data(), rows, logits);
-  if (cache) cache->length = n;
+  if (!logits) return;  // a prefill chunk before the last
+  const int64_t first = last_only ? n - 1 : 0, count = n - first;
+  buf.y.resize(count * D);
+  layernorm_forward(buf.y.data(), D, &buf.x[first * D], D, weights_.final_norm_w.data(),
+                    weights_.final_norm_b.data(), count, D);
+  logits_linear_->run(buf.y.data(), count, logits);
 }
 
 std::vector<uint8_t> Model::save_safetensors(bool f16) const {

@@ -10,15 +10,15 @@
 #include <vector>
 
 #include "kernels/gemm.h"
-#include "model/attention_layer.h"
 #include "model/config.h"
+#include "model/decode_cache.h"
+#include "model/transformer_layer.h"
 #include "model/weights.h"
 
 namespace lst {
 
 class SafeTensors;
 class ThreadPool;
-struct DecodeCache;
 
 struct ModelOptions {
   GemmBackend backend = default_gemm_backend();
@@ -55,39 +55,47 @@ class Model {
   void check_tokens(const int32_t* tokens, int64_t b, int64_t n) const;
 
   // One sequence (n tokens, positions 0..n-1, no mask): the logits of the
-  // last position only (num_tokens floats); when `cache` is given it is
-  // filled so that Decoder can continue at position n (prefill).
-  void forward_last(const int32_t* tokens, int64_t n, float* last_logits, DecodeCache* cache);
+  // last position only (num_tokens floats).
+  void forward_last(const int32_t* tokens, int64_t n, float* last_logits);
+
+  // Causal only: appends n tokens at positions cache.length .. + n - 1 to the
+  // sequence whose keys `cache` holds, with the same layer forward as a full
+  // pass (a fresh cache: a prefill; one token: a decode step), and keeps in
+  // the cache what later positions read. last_logits: (num_tokens) of the
+  // last new token, bit for bit those of a full forward over the sequence.
+  // probe: records the last token's attention weights for (probe->layer,
+  // probe->head), or null.
+  void forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache, float* last_logits,
+                      AttentionProbe* probe = nullptr);
 
   // Writes the state_dict (F32, or F16 when `f16`) with the config in
   // __metadata__["config"], as the seed's names.
   std::vector<uint8_t> save_safetensors(bool f16 = false) const;
 
  private:
-  friend class Decoder;
-  // Packed GEMMs of one layer.
-  struct LayerOps {
-    std::unique_ptr<Linear> qkv;  // [to_q ; to_kv] fused: (2*inner, dim)
-    std::unique_ptr<Linear> out;  // to_out (dim, inner) + bias
-    std::unique_ptr<Linear> ff1;  // net.0 (hidden, dim) + bias
-    std::unique_ptr<Linear> ff2;  // net.3 (dim, hidden) + bias
-  };
-  // logits: (n, V), or (1, V) of the last row when last_only.
+  // One sequence, padded (SPEC 4.1): logits (n, V), or (1, V) of the last row.
   void forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n, float* logits,
-                        bool last_only = false, DecodeCache* cache = nullptr);
+                        bool last_only);
+  // tokens (rows.rows) at positions rows.pos0..: embedding, every layer, final
+  // LayerNorm and logits. Layer l reads and extends cache->layers[l], or a
+  // scratch LayerKeyValues when cache is null. logits: (rows.rows, V), or
+  // (1, V) of the last row when last_only, or null (none).
+  void forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCache* cache,
+                    float* logits, bool last_only, AttentionProbe* probe);
 
   Config config_;
   Weights weights_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<GemmContext> gemm_;
-  std::vector<LayerOps> layer_ops_;
-  std::unique_ptr<Linear> logits_op_;
+  std::vector<LayerLinears> layer_linears_;
+  std::unique_ptr<Linear> logits_linear_;
 
   // Per-call buffers, grown on demand (linear in n).
   struct Buffers {
-    std::vector<float> x, y, qkv, attn, tmp, hidden;
-    std::vector<uint8_t> mask;
-    AttentionScratch attention;
+    std::vector<float> x, y;     // (n, dim) residual stream, final LayerNorm
+    std::vector<uint8_t> mask;   // (N) padded mask
+    LayerKeyValues keys;         // a full forward's keys, one layer at a time
+    LayerScratch layer;
   } buf_;
 };
 

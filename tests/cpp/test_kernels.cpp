@@ -13,6 +13,7 @@
 #include "kernels/simd.h"
 #include "kernels/simd_erf.h"
 #include "kernels/simd_exp.h"
+#include "attention_row_reference.h"
 
 using namespace lst;
 
@@ -203,35 +204,72 @@ TEST_CASE("gelu is the exact erf form", "[kernels]") {
   CHECK(std::fabs(y[5] - tanh_approx) > 5e-5);
 }
 
-TEST_CASE("block attention equals the row kernel, masks and uniform rows included", "[kernels]") {
+TEST_CASE("attend_long_short equals its scalar twin, masks and uniform rows included", "[kernels]") {
   std::mt19937_64 rng(11);
-  for (int trial = 0; trial < 40; ++trial) {
-    const size_t dh = 1 + rng() % 9, W = 1 + rng() % 9, G = rng() % 7, L = (2 + rng() % 2) * W;
+  for (int trial = 0; trial < 60; ++trial) {
+    AttentionRule rule;
+    rule.causal = trial % 3 != 0;
+    rule.window = 1 + rng() % 9;
+    rule.segment_size = rule.causal ? 2 + rng() % 6 : 1;
+    rule.r = rule.causal ? 1 + rng() % (rule.segment_size - 1) : 1 + rng() % 4;
+    const size_t dh = 1 + rng() % 9, W = rule.window, L = rule.local_slots();
     const int64_t N = W * (1 + rng() % 4), k = rng() % (N / W), t0 = k * W;
-    const bool causal = L == 2 * W;
+    // Causal: as many tokens as complete segments, sometimes fewer (a decode
+    // step's view: columns past count have no token yet).
+    const size_t G = rule.causal ? size_t(N / rule.segment_size * rule.r) - (trial % 4 == 1 ? rng() % 3 : 0)
+                                 : size_t(rule.r);
     auto q = randn(W * dh, trial), gk = randn(std::max<size_t>(G, 1) * dh, trial + 100),
          lkv = randn(N * dh, trial + 200), oob = randn(dh, trial + 300);
     std::vector<uint8_t> mask(N);
     const bool all_masked = trial % 5 == 0;  // forces uniform rows
     for (auto& m : mask) m = all_masked ? 0 : (rng() % 3 != 0);
-    std::vector<size_t> vis(W);
-    for (size_t i = 0; i < W; ++i) vis[i] = causal ? std::min<size_t>(G, (i * G) / W) : G;
-    std::vector<float> gsum(dh, 0.0f);
-    for (size_t j = 0; j < G; ++j)
-      for (size_t d = 0; d < dh; ++d) gsum[d] += gk[j * dh + d];
-    GlobalKeys g{gk.data(), dh, G, G};
-    LocalKeys l{lkv.data(), dh, 0, (k - 1) * int64_t(W), L, N, mask.data(), INT64_MAX, oob.data()};
-    QueryBlock qb{q.data(), dh, t0, W, vis.data(), causal};
-    std::vector<float> block(W * dh), scratch(attend_block_scratch(W, G, L));
-    attend_long_short_block(block.data(), dh, qb, dh, g, l, gsum.data(), scratch.data());
+    const GlobalKeys g{gk.data(), dh, G};
+    const LocalKeys l{lkv.data(), dh, 0, N, mask.data(), oob.data()};
+    const QueryBlock qb{q.data(), dh, t0, W};
+    std::vector<float> block(W * dh), scratch(attend_long_short_scratch(rule, qb, g));
+    attend_long_short(block.data(), dh, qb, dh, g, l, rule, scratch.data());
     for (size_t i = 0; i < W; ++i) {
-      GlobalKeys gi{gk.data(), dh, G, vis[i]};
-      LocalKeys li = l;
-      if (causal) li.last_visible = t0 + int64_t(i);
-      std::vector<float> row(dh), s(G + L);
-      attend_long_short_row(row.data(), q.data() + i * dh, dh, gi, li, s.data());
+      std::vector<float> row(dh);
+      test::attend_long_short_row(row.data(), q.data() + i * dh, t0 + int64_t(i), dh, g, l, rule);
       INFO("trial " << trial << " row " << i);
       for (size_t d = 0; d < dh; ++d) CHECK(block[i * dh + d] == Approx(row[d]).margin(1e-5));
+    }
+  }
+}
+
+TEST_CASE("a causal row computed alone against the keys so far equals it within its window, bit for bit",
+          "[kernels]") {
+  // The decode step's case: keys up to t only, the global tokens of the
+  // segments completed by t only.
+  std::mt19937_64 rng(12);
+  for (int trial = 0; trial < 60; ++trial) {
+    AttentionRule rule;
+    rule.window = 1 + rng() % 17;
+    rule.segment_size = 2 + rng() % 8;
+    rule.r = 1 + rng() % (rule.segment_size - 1);
+    const size_t dh = 1 + rng() % 20, W = rule.window;
+    const int64_t N = W * (1 + rng() % 5), k = rng() % (N / W), t0 = k * W;
+    const size_t G = size_t(N / rule.segment_size * rule.r);
+    auto q = randn(W * dh, trial), gk = randn(std::max<size_t>(G, 1) * dh, trial + 100),
+         lkv = randn(N * dh, trial + 200), oob = randn(dh, trial + 300);
+    const GlobalKeys g{gk.data(), dh, G};
+    const LocalKeys l{lkv.data(), dh, 0, N, nullptr, oob.data()};
+    const QueryBlock qb{q.data(), dh, t0, W};
+    std::vector<float> block(W * dh), scratch(attend_long_short_scratch(rule, qb, g));
+    attend_long_short(block.data(), dh, qb, dh, g, l, rule, scratch.data());
+    for (size_t i = 0; i < W; ++i) {
+      const int64_t t = t0 + int64_t(i);
+      const GlobalKeys g_so_far{gk.data(), dh, rule.global_visible(t, G)};
+      const LocalKeys l_so_far{lkv.data(), dh, 0, t + 1, nullptr, oob.data()};
+      const QueryBlock one{q.data() + i * dh, dh, t, 1};
+      std::vector<float> row(dh), s(attend_long_short_scratch(rule, one, g_so_far));
+      attend_long_short(row.data(), dh, one, dh, g_so_far, l_so_far, rule, s.data());
+      INFO("trial " << trial << " row " << i << " dh " << dh << " w " << W << " s " << rule.segment_size
+                    << " r " << rule.r << " t " << t << " G " << G);
+      for (size_t d = 0; d < dh; ++d) {
+        INFO("column " << d);
+        REQUIRE(block[i * dh + d] == row[d]);
+      }
     }
   }
 }
