@@ -1,4 +1,4 @@
-// lst train / eval-text: the seed's train.py (SPEC 5) on any byte file, and
+// lst train / eval-text: the seed's train.py (docs/SPEC.md §5) on any byte file, and
 // the held-out loss of a byte-level model.
 #include <chrono>
 #include <cmath>

@@ -1,5 +1,5 @@
 // Choosing the next token from logits: the seed's filter_thres top-k rule and
-// temperature (SPEC 5), plus greedy, top-k, top-p and plain sampling. The
+// temperature (docs/SPEC.md §5), plus greedy, top-k, top-p and plain sampling. The
 // random numbers come from a counter-based generator, so the same seed gives
 // the same tokens natively, in Node and in the browser.
 #pragma once
@@ -30,7 +30,7 @@ class Sampler {
   // run can be replayed from any point.
   int32_t sample(const float* logits, int V, uint64_t step);
   // The seed's k for a vocabulary: int((1 - filter_thres) * V), at least 1
-  // (SPEC 6 B5: the seed yields NaN at k = 0).
+  // (docs/SPEC.md §6 B5: the seed yields NaN at k = 0).
   static int seed_top_k(double filter_thres, int V);
 
  private:

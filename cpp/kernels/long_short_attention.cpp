@@ -158,7 +158,7 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
       if (!rule.local_visible(pos, t) || (l.mask && l.mask[pos - l.rows_pos0] == 0)) loc[c] = kMasked;
     }
     const float m = row_max(row, ld);
-    if (m == kMasked) {  // fully masked row: fixed up below (SPEC 4.8)
+    if (m == kMasked) {  // fully masked row: fixed up below (docs/SPEC.md §4.8)
       std::fill(row, row + ld, 0.0f);
       any_uniform = true;
       continue;

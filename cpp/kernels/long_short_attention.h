@@ -1,9 +1,9 @@
 // The two attention kernels of a Transformer-LS layer, per head:
-//  - dynamic_projection: the long-term branch (paper eq. 3; SPEC 4.6) that
+//  - dynamic_projection: the long-term branch (paper eq. 3; docs/SPEC.md §4.6) that
 //    summarises a block of keys into r global tokens;
 //  - attend_long_short: the softmax of a window's queries over [global |
 //    local] keys and the weighted sum of the same vectors as values
-//    (SPEC 4.7-4.9). It serves a whole window of a full forward and the one
+//    (docs/SPEC.md §4.7-4.9). It serves a whole window of a full forward and the one
 //    new row of a decode step alike: the keys are a view (pointers into a
 //    full sequence's buffers or into the decode cache), and which keys a
 //    query sees is decided by AttentionRule, here only.
@@ -26,7 +26,7 @@ void dynamic_projection(float* out, size_t out_stride, const float* kv, size_t k
                         const uint8_t* row_mask, float* scratch);
 size_t dynamic_projection_scratch(size_t rows, size_t r);
 
-// Which keys a query at position t attends to (SPEC 4.5 and 4.8). Every
+// Which keys a query at position t attends to (docs/SPEC.md §4.5 and 4.8). Every
 // caller (full forward, decode step, the tests' scalar twin) asks this rule.
 struct AttentionRule {
   bool causal = true;
@@ -91,7 +91,7 @@ struct QueryBlock {
 // [q·g (global_columns) | q·l (local_slots)] with every key the rule hides
 // at -FLT_MAX, times the same vectors. The scores are GEMMs (q·K^T, then
 // P·V), one softmax per row. A row with no visible key is the uniform
-// average over every slot (SPEC 4.8): all g.count global tokens, the local
+// average over every slot (docs/SPEC.md §4.8): all g.count global tokens, the local
 // keys in range and oob_key for the rest.
 // scratch, and probs (optional: each row's attention weights in the score
 // layout): attend_long_short_scratch(rule, qb, g) floats.

@@ -1,5 +1,5 @@
 // Rotary position embedding on interleaved pairs (2i, 2i+1), i < dh/2
-// (SPEC 4.3, rotary-embedding-torch 0.1.2). With odd dh the last feature is
+// (docs/SPEC.md §4.3, rotary-embedding-torch 0.1.2). With odd dh the last feature is
 // left alone.
 #pragma once
 #include <cstddef>

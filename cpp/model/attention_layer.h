@@ -1,4 +1,4 @@
-// One Transformer-LS attention layer (SPEC 4), from the normalised input's
+// One Transformer-LS attention layer (docs/SPEC.md §4), from the normalised input's
 // q/kv projections to the heads' outputs, for the new rows of one call: a
 // whole (padded) sequence in a full forward, one row in a decode step. The
 // keys of earlier positions come from, and the new rows' keys go to, a
@@ -17,13 +17,13 @@ namespace lst {
 
 class ThreadPool;
 
-// The rows one layer call computes, as data (SPEC 3, 4.1): a full forward
+// The rows one layer call computes, as data (docs/SPEC.md §3, 4.1): a full forward
 // computes positions [0, n) and pads them to N; a decode step computes the
 // one new position t against the keys kept from before.
 struct LayerRows {
   int64_t pos0 = 0;               // position of the first new row
   int64_t rows = 0;               // new rows with a token
-  int64_t pad_rows = 0;           // zero rows after them, masked (SPEC 4.1)
+  int64_t pad_rows = 0;           // zero rows after them, masked (docs/SPEC.md §4.1)
   const uint8_t* mask = nullptr;  // (pos0 + rows + pad_rows) by position, 1 = real; null = all real
   int64_t end() const { return pos0 + rows + pad_rows; }
 };
@@ -45,7 +45,7 @@ struct AttentionScratch {
   std::vector<float> probs;         // the probed row's weights in the score layout
 };
 
-// The visibility rule of this config (SPEC 4.5, 4.8).
+// The visibility rule of this config (docs/SPEC.md §4.5, 4.8).
 AttentionRule attention_rule(const Config& c);
 
 // qkv: (rows.end() - rows.pos0, 2*inner) rows [q | kv] straight from the

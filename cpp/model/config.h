@@ -1,4 +1,4 @@
-// The seed's constructor keyword arguments (SPEC section 1), validated.
+// The seed's constructor keyword arguments (docs/SPEC.md §1), validated.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +31,7 @@ struct Config {
 
   int inner() const { return heads * dim_head; }
   int ff_hidden() const { return dim * ff_mult; }
-  // Pad multiple P (SPEC 1): w non-causal, lcm(w, s) causal.
+  // Pad multiple P (docs/SPEC.md §1): w non-causal, lcm(w, s) causal.
   int pad_multiple() const;
   // Padded length N = ceil(n / P) * P.
   int64_t padded_length(int64_t n) const;

@@ -1,4 +1,4 @@
-// What a causal model keeps to add one token at a time (SPEC 6, last
+// What a causal model keeps to add one token at a time (docs/SPEC.md §6, last
 // point): per layer, the keys its attention reads at later positions.
 // Windows and segments only ever grow at the end, so a new token at position
 // t needs the local keys of windows k-1 and k (k = t / w), the global tokens

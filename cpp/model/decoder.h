@@ -1,4 +1,4 @@
-// Token-by-token decoding for generation (SPEC 5). A causal model decodes
+// Token-by-token decoding for generation (docs/SPEC.md §5). A causal model decodes
 // incrementally from a DecodeCache, through the model's one layer forward
 // (Model::forward_cached): each new token costs O(w + n/s * r) attention
 // plus one GEMV per weight matrix, with the logits of a full forward pass

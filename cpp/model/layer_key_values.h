@@ -1,9 +1,9 @@
-// The keys and values one layer's attention reads, by position (SPEC 4.5,
+// The keys and values one layer's attention reads, by position (docs/SPEC.md §4.5,
 // 4.6): the LayerNorm_local-ed keys, the rotated raw keys the dynamic
 // projection summarises, and the global tokens of the projected segments.
 // A full forward fills one for its whole (padded) sequence; the decoder keeps
 // one per layer between tokens, and the same layer forward appends to it
-// (model/transformer_layer.h). Keys are values (tied to_kv, SPEC 2).
+// (model/transformer_layer.h). Keys are values (tied to_kv, docs/SPEC.md §2).
 #pragma once
 #include <cstddef>
 #include <cstdint>

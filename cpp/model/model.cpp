@@ -95,7 +95,7 @@ void Model::forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache,
   constexpr int64_t kPrefillChunk = 2048;
   for (int64_t at = 0; at < n;) {
     // No pad rows: a pad row only reaches a real row through a fully masked
-    // row (SPEC 4.8), which an unmasked causal sequence does not have.
+    // row (docs/SPEC.md §4.8), which an unmasked causal sequence does not have.
     LayerRows rows;
     rows.pos0 = cache.length;
     rows.rows = std::min(kPrefillChunk, n - at);
@@ -111,7 +111,7 @@ void Model::forward_cached(const int32_t* tokens, int64_t n, DecodeCache& cache,
 void Model::forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n,
                              float* logits, bool last_only) {
   const int64_t N = config_.padded_length(n);
-  // SPEC 4.1: a missing mask is all-true; pad rows are masked.
+  // docs/SPEC.md §4.1: a missing mask is all-true; pad rows are masked.
   buf_.mask.assign(N, 0);
   for (int64_t t = 0; t < n; ++t) buf_.mask[t] = mask ? (mask[t] != 0) : 1;
   LayerRows rows;

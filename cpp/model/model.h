@@ -1,4 +1,4 @@
-// A Long-Short Transformer language model (SPEC 3): the seed's
+// A Long-Short Transformer language model (docs/SPEC.md §3): the seed's
 // LongShortTransformer with its weights, packed GEMMs and thread pool.
 // One call at a time per Model (it reuses its buffers and thread pool); use
 // one Model per thread to run several concurrently.
@@ -48,7 +48,7 @@ class Model {
 
   // tokens: (b, n) ids in [0, num_tokens); mask: (b, n) 1 = real token, or
   // null; logits: (b, n, num_tokens). Rows of the batch are independent
-  // (unlike the seed's batched non-causal call, SPEC 6 B1).
+  // (unlike the seed's batched non-causal call, docs/SPEC.md §6 B1).
   void forward(const int32_t* tokens, const uint8_t* mask, int64_t b, int64_t n, float* logits);
 
   // Validates ids and shape; throws lst::Error naming the offending entry.
@@ -73,7 +73,7 @@ class Model {
   std::vector<uint8_t> save_safetensors(bool f16 = false) const;
 
  private:
-  // One sequence, padded (SPEC 4.1): logits (n, V), or (1, V) of the last row.
+  // One sequence, padded (docs/SPEC.md §4.1): logits (n, V), or (1, V) of the last row.
   void forward_sequence(const int32_t* tokens, const uint8_t* mask, int64_t n, float* logits,
                         bool last_only);
   // tokens (rows.rows) at positions rows.pos0..: embedding, every layer, final

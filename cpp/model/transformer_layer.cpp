@@ -18,7 +18,7 @@ void transformer_layer_forward(float* x, const LayerRows& rows, const Config& c,
   s.tmp.resize(n * D);
   s.hidden.resize(n * Hd);
 
-  // x = Attn(LN_a(x), mask) + x; pad rows have zero q/kv (SPEC 4.1).
+  // x = Attn(LN_a(x), mask) + x; pad rows have zero q/kv (docs/SPEC.md §4.1).
   layernorm_forward(s.y.data(), D, x, D, w.attn_norm_w.data(), w.attn_norm_b.data(), n, D);
   linears.qkv->run(s.y.data(), n, s.qkv.data());
   std::fill(s.qkv.begin() + n * 2 * I, s.qkv.end(), 0.0f);

@@ -1,4 +1,4 @@
-// One Transformer-LS layer (SPEC 3), the one forward a full sequence and a
+// One Transformer-LS layer (docs/SPEC.md §3), the one forward a full sequence and a
 // decode step share (as gemma.cpp's TransformerLayer serves prefill and
 // decode): what differs between them is data, the rows computed
 // (LayerRows) and the keys kept from earlier positions (LayerKeyValues).

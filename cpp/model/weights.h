@@ -1,4 +1,4 @@
-// The model's parameters under the seed's PyTorch state_dict names (SPEC 2).
+// The model's parameters under the seed's PyTorch state_dict names (docs/SPEC.md §2).
 // Linear weights keep PyTorch's (out, in) layout; the GEMM backend packs its
 // own copy at model construction.
 #pragma once

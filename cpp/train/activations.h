@@ -2,7 +2,7 @@
 // sized up front for (b sequences, n tokens) (llm.c): a step never grows it.
 // Sequences are padded to N = ceil(n / P) * P and every per-token tensor is
 // (b, N, ...), so the GEMMs run over b*N rows at once; pad rows of the
-// attention input are zero (SPEC 4.1) and carry no loss.
+// attention input are zero (docs/SPEC.md §4.1) and carry no loss.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -51,7 +51,7 @@ struct HeadGeometry {
 
   int64_t blocks() const { return c.causal ? N / c.segment_size : 1; }
   int64_t block_rows() const { return c.causal ? c.segment_size : N; }
-  // Global tokens visible to query t (SPEC 4.8): segment g once t >= (g+1)s - 1.
+  // Global tokens visible to query t (docs/SPEC.md §4.8): segment g once t >= (g+1)s - 1.
   int64_t global_visible(int64_t t) const {
     return c.causal ? (t + 1) / c.segment_size * c.r : G;
   }
@@ -213,7 +213,7 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t j = 0; j < ld; ++j) m = std::max(m, s[j]);
       if (m == -std::numeric_limits<T>::infinity()) {
-        // SPEC 4.8: no visible key; the row is added below as a uniform mean
+        // docs/SPEC.md §4.8: no visible key; the row is added below as a uniform mean
         std::fill(s, s + ld, T(0));
         a.lse[w.t0 + i] = m;
         any_uniform = true;

@@ -1,4 +1,4 @@
-// The long-short attention of one (sequence, head) for training (SPEC 4.3-4.9):
+// The long-short attention of one (sequence, head) for training (docs/SPEC.md §4.3-4.9):
 // a forward that keeps what the backward needs, and the backward. Each head
 // writes only its own columns and its own partial parameter gradients, so
 // (sequence, head) pairs run in parallel and are reduced in a fixed order.

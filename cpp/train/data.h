@@ -1,4 +1,4 @@
-// Byte-level training data (SPEC 5): any file as bytes (raw, or gzip when
+// Byte-level training data (docs/SPEC.md §5): any file as bytes (raw, or gzip when
 // the build has zlib), split as the seed splits enwik8 (first 90e6 bytes
 // train, next 5e6 validation) or by a held-out fraction at the end, and
 // random windows of seq + 1 bytes from a seeded, resumable generator (the

@@ -136,7 +136,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
       LST_CHECK(targets[i] >= 0 && targets[i] < V, "target id ", targets[i], " at [", i / n,
                 ", ", i % n, "] is out of range [0, ", V, ")");
   }
-  // Inputs, padded: pad rows are token 0 with mask 0 (SPEC 4.1).
+  // Inputs, padded: pad rows are token 0 with mask 0 (docs/SPEC.md §4.1).
   std::fill(A.tokens, A.tokens + BN, 0);
   std::fill(A.mask, A.mask + BN, 0);
   for (int64_t i = 0; i < b; ++i)

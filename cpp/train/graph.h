@@ -1,5 +1,5 @@
 // The whole model's training forward (keeping activations) and backward,
-// SPEC 3-5: loss = cross_entropy(net(x[:, :-1], mask[:, :-1]), x[:, 1:]),
+// docs/SPEC.md §3-5: loss = cross_entropy(net(x[:, :-1], mask[:, :-1]), x[:, 1:]),
 // mean over all b*n targets (the mask only masks keys, never targets).
 #pragma once
 #include <cstddef>

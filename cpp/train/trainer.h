@@ -1,4 +1,4 @@
-// The seed's train.py as a library loop (SPEC 5): random windows, gradient
+// The seed's train.py as a library loop (docs/SPEC.md §5): random windows, gradient
 // accumulation (micro-batch gradients SUM), global-norm clipping, Adam,
 // periodic validation, samples and checkpoints. Front ends (the CLI, the
 // wasm bindings) drive it and receive events to print or forward.

@@ -49,7 +49,7 @@ Vec masked_softmax(Vec s, const std::vector<bool>& visible) {
   return s;
 }
 
-// SPEC 4: attention of one sequence, y (N, dim) already padded; mask (N).
+// docs/SPEC.md §4: attention of one sequence, y (N, dim) already padded; mask (N).
 Mat attention(const Config& c, const LayerWeights& L, const Mat& y, const std::vector<bool>& mask) {
   const int64_t N = y.size(), dh = c.dim_head, H = c.heads, W = c.window_size;
   Mat out(N, Vec(c.inner(), 0.0));
