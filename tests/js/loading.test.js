@@ -133,3 +133,14 @@ test('evaluate(): the engine\'s held-out loss, the same in the Worker and from l
     w.dispose();
   }
 });
+
+test('a download that cannot connect says why (fetch failed carries its cause)', async () => {
+  // A port of this machine that was just free: nothing listens there.
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address();
+  await new Promise((r) => probe.close(r));
+  await assert.rejects(LongShortTransformer.load(`http://127.0.0.1:${port}/model.safetensors`, { threaded: false }),
+    /could not fetch 'http:\/\/127\.0\.0\.1:\d+\/model\.safetensors': fetch failed \((connect )?ECONNREFUSED/);
+});
