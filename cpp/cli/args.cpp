@@ -76,4 +76,15 @@ std::string read_config_option(const Args& a) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+nlohmann::json options_from_flags(const Args& a, std::initializer_list<std::pair<const char*, const char*>> flags) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [flag, key] : flags) {
+    if (!a.has(flag)) continue;
+    const std::string text = a.get(flag);
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    j[key] = v.is_number() ? v : nlohmann::json(text);
+  }
+  return j;
+}
+
 }  // namespace lst::cli

@@ -1,6 +1,9 @@
 // Minimal command-line parsing for the `lst` tool: positional arguments and
 // `--key value` / `--flag` options, with errors that name the option.
 #pragma once
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -28,5 +31,11 @@ class Args {
 
 // --config: JSON text, or a path to a JSON file.
 std::string read_config_option(const Args& a);
+
+// Flags as an options object for the engine to parse (GenerateOptions,
+// TrainerOptions): each (flag, key) present becomes key: its number when the
+// text is one (the engine checks the range), else the text itself (the engine
+// names what is wrong with it).
+nlohmann::json options_from_flags(const Args& a, std::initializer_list<std::pair<const char*, const char*>> flags);
 
 }  // namespace lst::cli

@@ -42,20 +42,10 @@ int cmd_generate(int argc, char** argv) {
 
   // The same options object the JS API takes (generation/generate_options.h
   // parses and checks it), built from the flags: every rule is decided there.
-  nlohmann::json j = nlohmann::json::object();
-  auto value = [&](const char* flag) {
-    // A number when the flag's text is one (so the engine checks its range),
-    // else the text itself (so the engine names what is wrong with it).
-    const std::string text = a.get(flag);
-    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
-    return v.is_number() ? v : nlohmann::json(text);
-  };
-  const std::pair<const char*, const char*> numeric[] = {
-      {"max-new-tokens", "max_new_tokens"}, {"temperature", "temperature"}, {"filter-thres", "filter_thres"},
-      {"top-k", "top_k"}, {"top-p", "top_p"}, {"seed", "seed"}, {"eos", "eos_token"},
-      {"reencode-every", "reencode_every"}};
-  for (const auto& [flag, key] : numeric)
-    if (a.has(flag)) j[key] = value(flag);
+  nlohmann::json j = options_from_flags(
+      a, {{"max-new-tokens", "max_new_tokens"}, {"temperature", "temperature"}, {"filter-thres", "filter_thres"},
+          {"top-k", "top_k"}, {"top-p", "top_p"}, {"seed", "seed"}, {"eos", "eos_token"},
+          {"reencode-every", "reencode_every"}});
   if (a.has("greedy")) j["do_sample"] = false;
   if (a.has("reencode")) j["context_mode"] = "reencode";
   if (a.has("stop")) j["stop"] = a.get("stop");

@@ -84,20 +84,12 @@ int cmd_train(int argc, char** argv) {
   }
   // The same options object the JS Trainer takes (train/trainer_options.h
   // parses and defaults it), built from the flags.
-  nlohmann::json j = nlohmann::json::object();
-  auto value = [&](const char* flag) {
-    const std::string text = a.get(flag);
-    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
-    return v.is_number() ? v : nlohmann::json(text);
-  };
-  const std::pair<const char*, const char*> numeric[] = {
-      {"steps", "steps"}, {"batch", "batch"}, {"accum", "accum"}, {"seq", "seq"}, {"lr", "lr"}, {"clip", "clip"},
-      {"weight-decay", "weight_decay"}, {"warmup", "warmup"}, {"min-lr-ratio", "min_lr_ratio"},
-      {"valid-every", "valid_every"}, {"valid-batches", "valid_batches"}, {"sample-every", "sample_every"},
-      {"sample-len", "sample_len"}, {"sample-prime", "sample_prime"}, {"checkpoint-every", "checkpoint_every"},
-      {"threads", "threads"}, {"seed", "seed"}};
-  for (const auto& [flag, key] : numeric)
-    if (a.has(flag)) j[key] = value(flag);
+  nlohmann::json j = options_from_flags(
+      a, {{"steps", "steps"}, {"batch", "batch"}, {"accum", "accum"}, {"seq", "seq"}, {"lr", "lr"}, {"clip", "clip"},
+          {"weight-decay", "weight_decay"}, {"warmup", "warmup"}, {"min-lr-ratio", "min_lr_ratio"},
+          {"valid-every", "valid_every"}, {"valid-batches", "valid_batches"}, {"sample-every", "sample_every"},
+          {"sample-len", "sample_len"}, {"sample-prime", "sample_prime"}, {"checkpoint-every", "checkpoint_every"},
+          {"threads", "threads"}, {"seed", "seed"}});
   if (a.has("cosine")) j["cosine"] = true;
   if (a.has("backend")) j["backend"] = a.get("backend");
   train::TrainerOptions o = train::TrainerOptions::from_json(j.dump());

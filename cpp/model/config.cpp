@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "core/error.h"
-#include "core/json_limits.h"
+#include "core/json_options.h"
 #include "model/weights.h"
 
 namespace lst {
@@ -66,14 +66,7 @@ void Config::validate() const {
 }
 
 namespace {
-// A value for an error message: short, whatever the file holds (a deeply
-// nested value is never printed: dumping it recurses).
-std::string shown(const nlohmann::json& v) {
-  if (v.is_array()) return "a list";
-  if (v.is_object()) return "an object";
-  std::string s = v.dump();
-  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
-}
+using json_options::shown;
 
 int get_int(const nlohmann::json& j, const char* key, int fallback, bool required) {
   auto it = j.find(key);
