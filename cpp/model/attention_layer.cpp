@@ -52,7 +52,8 @@ void long_short_attention_forward(float* out, float* qkv, const LayerRows& rows,
   pool.parallel_for(P, [&](size_t r0, size_t r1) {
     for (size_t i = r0; i < r1; ++i) {
       float* row = qkv + i * stride;  // (2*inner)
-      rotary_apply(row, stride, 1, 2 * H, dh, &s.cos_t[i * half], &s.sin_t[i * half], half);
+      // data() + offset, not &v[i]: with dh = 1 there is nothing to rotate and the tables are empty.
+      rotary_apply(row, stride, 1, 2 * H, dh, s.cos_t.data() + i * half, s.sin_t.data() + i * half, half);
       for (size_t j = 0; j < inner; ++j) row[j] *= scale;
       const int64_t pos = pos0 + static_cast<int64_t>(i);
       std::copy(row + inner, row + 2 * inner, kv.raw_row(pos, c));
