@@ -14,6 +14,7 @@
 
 #include "bindings/wasm_generator.h"
 #include "bindings/wasm_model.h"
+#include "bindings/wasm_gradients.h"
 #include "bindings/wasm_trainer.h"
 
 EMSCRIPTEN_BINDINGS(long_short_transformer) {
