@@ -10,6 +10,40 @@ const MAX_HEADER = 100_000_000;
  */
 
 /**
+ * Checks the header's JSON text before parsing it, as the engine does
+ * (core/json_limits.h, cpp/io/safetensors.cpp): nesting at most `max` levels,
+ * and no key twice in one object (JSON.parse would keep the last silently).
+ */
+function scanHeader(text, max) {
+  const stack = [];   // per open container: a Set of keys (object) or null (array)
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack.at(-1);
+      if (expectKey && top) {
+        const key = text.slice(i + 1, j);
+        if (top.has(key)) throw new Error(`safetensors: duplicate key ${JSON.stringify(key.slice(0, 40))} in the header`);
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (ch === '{' || ch === '[') {
+      stack.push(ch === '{' ? new Set() : null);
+      if (stack.length > max) throw new Error(`safetensors: header JSON nested more than ${max} levels deep`);
+      expectKey = ch === '{';
+    } else if (ch === '}' || ch === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (ch === ',') {
+      expectKey = stack.at(-1) instanceof Set;
+    }
+  }
+}
+
+/**
  * Parses the header of a safetensors file held in memory.
  * @param {Uint8Array} bytes
  * @returns {SafetensorsHeader}
@@ -24,9 +58,11 @@ export function readSafetensorsHeader(bytes) {
   if (8 + headerLen > bytes.length) {
     throw new Error(`safetensors: header of ${headerLen} bytes runs past the end of the ${bytes.length}-byte file`);
   }
+  const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLen));
+  scanHeader(text, 3);
   let json;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    json = JSON.parse(text);
   } catch (e) {
     throw new Error(`safetensors: header is not valid JSON (${e.message})`);
   }
@@ -34,26 +70,44 @@ export function readSafetensorsHeader(bytes) {
   const dataOffset = 8 + headerLen;
   const dataLength = bytes.length - dataOffset;
   const tensors = new Map();
+  const spans = [];
   let metadata = {};
+  // The same rules as the engine's fuzzed reader (cpp/io/safetensors.cpp).
   for (const [name, info] of Object.entries(json)) {
     if (name === '__metadata__') {
-      metadata = info ?? {};
+      if (info === null || typeof info !== 'object' || Array.isArray(info) ||
+          !Object.values(info).every((v) => typeof v === 'string')) {
+        throw new Error('safetensors: __metadata__ is not an object of strings');
+      }
+      metadata = info;
       continue;
     }
-    const size = DTYPE_BYTES[info?.dtype];
-    if (!size) throw new Error(`safetensors: tensor '${name}' has unknown dtype ${JSON.stringify(info?.dtype)}`);
+    if (info === null || typeof info !== 'object' || Array.isArray(info)) {
+      throw new Error(`safetensors: tensor '${name}' is not an object`);
+    }
+    const size = Object.hasOwn(DTYPE_BYTES, info.dtype) ? DTYPE_BYTES[info.dtype] : 0;
+    if (!size) throw new Error(`safetensors: tensor '${name}' has unknown dtype ${JSON.stringify(info.dtype)}`);
     const { shape, data_offsets: off } = info;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new Error(`safetensors: tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(off) || off.length !== 2 || !(off[0] <= off[1]) || off[1] > dataLength) {
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => Number.isSafeInteger(x) && x >= 0) ||
+        !(off[0] <= off[1]) || off[1] > dataLength) {
       throw new Error(`safetensors: tensor '${name}' has data_offsets ${JSON.stringify(off)} outside the ${dataLength}-byte data`);
     }
     const numel = shape.reduce((a, d) => a * d, 1);
-    if (numel * size !== off[1] - off[0]) {
+    if (!Number.isSafeInteger(numel * size) || numel * size !== off[1] - off[0]) {
       throw new Error(`safetensors: tensor '${name}' ${info.dtype} [${shape.join(', ')}] needs ${numel * size} bytes, has ${off[1] - off[0]}`);
     }
+    spans.push({ name, begin: off[0], end: off[1] });
     tensors.set(name, { dtype: info.dtype, shape, begin: dataOffset + off[0], end: dataOffset + off[1] });
+  }
+  // Tensors may not share bytes.
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].begin < spans[i - 1].end) {
+      throw new Error(`safetensors: tensors '${spans[i - 1].name}' and '${spans[i].name}' overlap in the data`);
+    }
   }
   return { metadata, tensors, dataOffset };
 }

@@ -87,11 +87,16 @@ double Trainer::step() {
     graph_->backward(P, G);  // sums over micro-batches, as loss.backward() does
   }
   grad_norm_ = clip_grad_norm(grads_.data(), grads_.size(), o_.clip);
+  const double loss = loss_sum / double(o_.accum);
+  // A diverged run stops here, before Adam: the weights stay those of the last good step.
+  LST_CHECK(std::isfinite(loss) && std::isfinite(grad_norm_), "training diverged at step ", step_ + 1, ": loss ",
+            loss, ", gradient norm ", grad_norm_, " (not finite); the weights are kept as after step ", step_,
+            ": lower the learning rate (lr ", o_.adam.lr, ") or clip harder");
   LrSchedule sched{o_.adam.lr, o_.warmup, o_.cosine, o_.steps, o_.min_lr_ratio};
   lr_ = sched.at(step_);
   adam_->step(params_.data(), grads_.data(), lr_);
   ++step_;
-  return loss_sum / double(o_.accum);
+  return loss;
 }
 
 double Trainer::validate() {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/error.h"
 #include "train/trainer.h"
 
 using namespace lst;
@@ -69,4 +70,40 @@ TEST_CASE("N steps == k steps + checkpoint + resume + N - k steps, bit for bit",
     CHECK(flat(resumed.weights(), c) == flat(whole.weights(), c));
     std::filesystem::remove_all(dir);
   }
+}
+
+TEST_CASE("a diverging run stops with a named error and keeps the last good weights", "[train]") {
+  Config c;
+  c.num_tokens = 256;
+  c.dim = 16;
+  c.depth = 1;
+  c.heads = 2;
+  c.dim_head = 8;
+  c.window_size = 4;
+  c.segment_size = 4;
+  c.max_seq_len = 16;
+  DataSplit data;
+  for (int i = 0; i < 2000; ++i) data.train.push_back(uint8_t('a' + i % 17));
+  data.valid = data.train;
+  TrainerOptions o;
+  o.batch = 2;
+  o.accum = 1;
+  o.seq = 16;
+  o.adam.lr = 1e30;   // beyond what TrainerOptions::from_json accepts: set directly to force divergence
+  o.clip = 0;
+  Trainer t(c, init_weights(c, 3), o, &data);
+  bool diverged = false;
+  for (int i = 0; i < 5 && !diverged; ++i) {
+    const std::vector<float> before = flat(t.weights(), c);
+    const int64_t steps = t.steps_done();
+    try {
+      t.step();
+    } catch (const Error& e) {
+      diverged = true;
+      CHECK_THAT(e.what(), Catch::Contains("training diverged at step") && Catch::Contains("not finite"));
+      CHECK(t.steps_done() == steps);
+      CHECK(flat(t.weights(), c) == before);
+    }
+  }
+  CHECK(diverged);
 }
