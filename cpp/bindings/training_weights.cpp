@@ -24,13 +24,7 @@ void load_or_init(const HeapBuffer& file, const std::string& config_json, double
     return;
   }
   SafeTensors st = SafeTensors::parse(bytes.data(), bytes.size());
-  Config override_config;
-  const Config* override_ptr = nullptr;
-  if (!config_json.empty()) {
-    override_config = Config::from_json(config_json);
-    override_ptr = &override_config;
-  }
-  *c = Model::resolve_config(st, override_ptr);
+  *c = Model::resolve_config(st, config_json);
   check_fits_heap(*c);
   *w = load_weights(st, *c);
 }

@@ -16,13 +16,7 @@ bool WasmModel::loadSafetensors(const HeapBuffer& file, const std::string& confi
     const auto& bytes = file.bytes();
     LST_CHECK(!bytes.empty(), "the weight file is empty");
     SafeTensors st = SafeTensors::parse(bytes.data(), bytes.size());
-    Config override_config;
-    const Config* override_ptr = nullptr;
-    if (!config_json.empty()) {
-      override_config = Config::from_json(config_json);
-      override_ptr = &override_config;
-    }
-    const Config c = Model::resolve_config(st, override_ptr);
+    const Config c = Model::resolve_config(st, config_json);
     check_fits_heap(c);
     const ModelOptions options = make_options(threads, backend);
     model_ = std::make_unique<Model>(c, load_weights(st, c), options);

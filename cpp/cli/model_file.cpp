@@ -30,9 +30,7 @@ Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_
     auto bytes = read_file_bytes(beside.string());
     return Config::from_json(std::string(bytes.begin(), bytes.end()));
   }
-  if (config_json.empty()) return Model::resolve_config(f.st, nullptr);
-  const Config given = Config::from_json(config_json);
-  return Model::resolve_config(f.st, &given);
+  return Model::resolve_config(f.st, config_json);
 }
 
 Model load_model_file(const std::string& path, const std::string& config_json,

@@ -50,6 +50,12 @@ Config Model::resolve_config(const SafeTensors& st, const Config* config_overrid
   return Config::from_json(it->second);
 }
 
+Config Model::resolve_config(const SafeTensors& st, const std::string& config_json) {
+  if (config_json.empty()) return resolve_config(st, nullptr);
+  const Config given = Config::from_json(config_json);
+  return resolve_config(st, &given);
+}
+
 Model Model::from_safetensors(const SafeTensors& st, const Config* config_override,
                               const ModelOptions& options) {
   Config c = resolve_config(st, config_override);

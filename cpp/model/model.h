@@ -38,6 +38,8 @@ class Model {
   // Config resolution used by from_safetensors (also for a config.json beside
   // the file: callers pass its text as `config_json`).
   static Config resolve_config(const SafeTensors& st, const Config* config_override);
+  // The same with the caller's config as JSON ("" = none): what every front end has.
+  static Config resolve_config(const SafeTensors& st, const std::string& config_json);
 
   const Config& config() const { return config_; }
   const Weights& weights() const { return weights_; }
