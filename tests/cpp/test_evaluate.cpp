@@ -14,15 +14,7 @@
 using namespace lst;
 
 TEST_CASE("evaluate_bytes through the model equals the training graph's loss", "[evaluate]") {
-  Config c;
-  c.num_tokens = 256;
-  c.dim = 32;
-  c.depth = 2;
-  c.heads = 2;
-  c.dim_head = 16;
-  c.window_size = 8;
-  c.segment_size = 4;
-  c.max_seq_len = 40;
+  const Config c = test::byte_config(32, 2, 16, 8, 40);
   const Weights w = test::random_weights(c, 11);
   std::mt19937 rng(5);
   std::vector<uint8_t> data(333);

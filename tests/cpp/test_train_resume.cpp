@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "train/trainer.h"
+#include "test_util.h"
 
 using namespace lst;
 using namespace lst::train;
@@ -26,15 +27,7 @@ std::vector<float> flat(Weights w, const Config& c) {
 }  // namespace
 
 TEST_CASE("N steps == k steps + checkpoint + resume + N - k steps, bit for bit", "[train][resume]") {
-  Config c;
-  c.num_tokens = 256;
-  c.dim = 32;
-  c.depth = 2;
-  c.heads = 2;
-  c.dim_head = 16;
-  c.window_size = 8;
-  c.segment_size = 4;
-  c.max_seq_len = 32;
+  const Config c = test::byte_config(32, 2, 16, 8, 32);
   DataSplit data;
   std::mt19937 rng(3);
   for (int i = 0; i < 4000; ++i) data.train.push_back(uint8_t('a' + rng() % 20));
@@ -73,15 +66,7 @@ TEST_CASE("N steps == k steps + checkpoint + resume + N - k steps, bit for bit",
 }
 
 TEST_CASE("a diverging run stops with a named error and keeps the last good weights", "[train]") {
-  Config c;
-  c.num_tokens = 256;
-  c.dim = 16;
-  c.depth = 1;
-  c.heads = 2;
-  c.dim_head = 8;
-  c.window_size = 4;
-  c.segment_size = 4;
-  c.max_seq_len = 16;
+  const Config c = test::byte_config(16, 1, 8, 4, 16);
   DataSplit data;
   for (int i = 0; i < 2000; ++i) data.train.push_back(uint8_t('a' + i % 17));
   data.valid = data.train;

@@ -28,6 +28,20 @@ std::vector<std::string> golden_files() {
   return files;
 }
 
+Config byte_config(int dim, int depth, int dim_head, int window_size, int max_seq_len) {
+  Config c;
+  c.num_tokens = 256;
+  c.dim = dim;
+  c.depth = depth;
+  c.heads = 2;
+  c.dim_head = dim_head;
+  c.window_size = window_size;
+  c.segment_size = 4;
+  c.r = 1;
+  c.max_seq_len = max_seq_len;
+  return c;
+}
+
 Weights random_weights(const Config& c, uint64_t seed) {
   Weights w = init_weights(c, seed);
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ull);

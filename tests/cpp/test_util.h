@@ -29,6 +29,9 @@ std::string golden_dir();
 // mask or an identity norm shows), like the golden files' init.
 Weights random_weights(const Config& c, uint64_t seed);
 
+// A small causal byte-level config (num_tokens 256, 2 heads, segment_size 4, r 1).
+Config byte_config(int dim, int depth, int dim_head, int window_size, int max_seq_len);
+
 double max_abs_diff(const float* a, const double* b, size_t n);
 double max_abs_diff(const float* a, const float* b, size_t n);
 
