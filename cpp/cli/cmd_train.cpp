@@ -30,6 +30,8 @@ const char* kTrainUsage =
     "  --config JSON|FILE     model kwargs (default: the seed's train.py model)\n"
     "  --init MODEL           start from these weights (fine-tuning)\n"
     "  --resume CKPT          continue a run (weights, Adam state, step, data sampler)\n"
+    "  --ff-dropout P --attn-dropout P   dropout in training (the seed's ff_dropout,\n"
+    "                         attn_dropout; overrides the config's, also with --init/--resume)\n"
     "  --preset seed          batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5 (the defaults)\n"
     "  --steps N --batch B --accum A --seq S --lr LR --clip C --weight-decay WD (AdamW)\n"
     "  --warmup N --cosine --min-lr-ratio R     learning-rate schedule\n"
@@ -65,7 +67,8 @@ int cmd_train(int argc, char** argv) {
   a.check_known({"data", "enwik8", "valid-fraction", "config", "init", "resume", "preset", "steps",
                  "batch", "accum", "seq", "lr", "clip", "weight-decay", "warmup", "cosine",
                  "min-lr-ratio", "valid-every", "valid-batches", "sample-every", "sample-len",
-                 "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend"});
+                 "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend",
+                 "ff-dropout", "attn-dropout"});
   LST_CHECK(a.has("data"), kTrainUsage);
   // --preset seed: the reference train.py, whose model is the default without --config and whose
   // optimiser settings are the defaults anyway.
@@ -82,6 +85,9 @@ int cmd_train(int argc, char** argv) {
     const std::string cfg = read_config_option(a);
     c = cfg.empty() ? seed_train_config() : Config::from_json(cfg);
   }
+  if (a.has("ff-dropout")) c.ff_dropout = a.get_double("ff-dropout", 0);
+  if (a.has("attn-dropout")) c.attn_dropout = a.get_double("attn-dropout", 0);
+  c.validate();
   // The same options object the JS Trainer takes (train/trainer_options.h
   // parses and defaults it), built from the flags.
   nlohmann::json j = options_from_flags(

@@ -83,6 +83,11 @@ double Trainer::step() {
   double loss_sum = 0;
   for (int64_t a = 0; a < o_.accum; ++a) {
     sampler_->sample(batch_.data(), o_.batch, o_.seq + 1);
+    // A fresh dropout mask per micro-batch, a function of (seed, step, a): a
+    // resumed run draws the same masks as an uninterrupted one.
+    graph_->set_dropout(DropoutMasks{float(c_.ff_dropout), float(c_.attn_dropout),
+                                     splitmix64_at(splitmix64_mix(o_.seed ^ 0xD80F0D80F0ull),
+                                                   uint64_t(step_) * uint64_t(o_.accum) + uint64_t(a))});
     loss_sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
     graph_->backward(P, G);  // sums over micro-batches, as loss.backward() does
   }
@@ -102,6 +107,7 @@ double Trainer::step() {
 double Trainer::validate() {
   const auto& P = param_ptrs_;
   WindowSampler vs(&data_->valid, 0x5EED0F7A1D ^ o_.seed);  // same windows every time
+  graph_->set_dropout(DropoutMasks{});  // evaluation mode
   double sum = 0;
   for (int64_t i = 0; i < o_.valid_batches; ++i) {
     vs.sample(batch_.data(), o_.batch, o_.seq + 1);
