@@ -32,6 +32,8 @@ const char* kTrainUsage =
     "  --resume CKPT          continue a run (weights, Adam state, step, data sampler)\n"
     "  --ff-dropout P --attn-dropout P   dropout in training (the seed's ff_dropout,\n"
     "                         attn_dropout; overrides the config's, also with --init/--resume)\n"
+    "  --max-seq-len N        the model's context (rotary: the weights do not change), e.g. to\n"
+    "                         train a model from --init on longer windows\n"
     "  --preset seed          batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5 (the defaults)\n"
     "  --steps N --batch B --accum A --seq S --lr LR --clip C --weight-decay WD (AdamW)\n"
     "  --warmup N --cosine --min-lr-ratio R     learning-rate schedule\n"
@@ -68,7 +70,7 @@ int cmd_train(int argc, char** argv) {
                  "batch", "accum", "seq", "lr", "clip", "weight-decay", "warmup", "cosine",
                  "min-lr-ratio", "valid-every", "valid-batches", "sample-every", "sample-len",
                  "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend",
-                 "ff-dropout", "attn-dropout"});
+                 "ff-dropout", "attn-dropout", "max-seq-len"});
   LST_CHECK(a.has("data"), kTrainUsage);
   // --preset seed: the reference train.py, whose model is the default without --config and whose
   // optimiser settings are the defaults anyway.
@@ -87,6 +89,7 @@ int cmd_train(int argc, char** argv) {
   }
   if (a.has("ff-dropout")) c.ff_dropout = a.get_double("ff-dropout", 0);
   if (a.has("attn-dropout")) c.attn_dropout = a.get_double("attn-dropout", 0);
+  if (a.has("max-seq-len")) c.max_seq_len = int(a.get_int("max-seq-len", c.max_seq_len));
   c.validate();
   // The same options object the JS Trainer takes (train/trainer_options.h
   // parses and defaults it), built from the flags.

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "kernels/gemm_strided.h"
+#include "kernels/long_short_attention.h"
 #include "kernels/simd.h"
 #include "kernels/simd_exp.h"
 #include "train/ops.h"
@@ -199,7 +200,26 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
                     p.global_norm_b, G, dh);
 
   // 4.7-4.9 one softmax per query over [global | local], a window of
-  // queries at a time (their local keys are the same rows: two GEMMs).
+  // queries at a time. float: the inference kernel attend_long_short (the
+  // one attention kernel of prefill, decode and training), which also
+  // leaves the log-sum-exp the backward recomputes the weights from and
+  // applies the attention dropout; double: the reference below.
+  if constexpr (std::is_same_v<T, float>) {
+    const AttentionRule rule{c.causal, c.window_size, c.causal ? c.segment_size : 1, c.r};
+    const GlobalKeys gk{a.gkv, size_t(dh), size_t(G)};
+    const LocalKeys lk{lkv, size_t(I), 0, N, mask, p.local_norm_b};
+    AttentionTrainingSink sink;
+    sink.dropout = drop;
+    sink.unit_stride = uint64_t(G + L);
+    sink.global_units = uint64_t(G);
+    for (int64_t t0 = 0; t0 < N; t0 += geo.W) {
+      const QueryBlock qb{q + t0 * S, size_t(S), t0, size_t(geo.W)};
+      sink.lse = a.lse + t0;
+      attend_long_short(out + t0 * I, size_t(I), qb, size_t(dh), gk, lk, rule, scratch, nullptr,
+                        &sink);
+    }
+    return;
+  }
   const int64_t W = geo.W, ld = G + L;
   T* P = scratch;                          // (W, ld)
   T* key_mask = scratch + 2 * W * ld + N;  // (L)
