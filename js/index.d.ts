@@ -103,6 +103,8 @@ export interface ForwardOptions {
   dims?: readonly number[];
   /** A Float32Array of b * n * num_tokens to write the logits into (reuse it across calls). */
   out?: Float32Array;
+  /** Throw an Error naming the first NaN or infinite logit (default false; generate and evaluate always check). */
+  checkFinite?: boolean;
 }
 
 export interface Logits {

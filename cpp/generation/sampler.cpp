@@ -38,7 +38,8 @@ Sampler::Sampler(const SamplingOptions& options, uint64_t seed, uint64_t stream)
 
 int32_t Sampler::sample(const float* logits, int V, uint64_t step) {
   for (int i = 0; i < V; ++i)
-    LST_CHECK(!std::isnan(logits[i]), "sampling: logit ", i, " is NaN");
+    LST_CHECK(std::isfinite(logits[i]), "sampling: logit ", i, " is ", logits[i],
+              " (not finite: the weights or activations overflow float32)");
   // Candidates sorted by logit, descending; ties keep the lower id first.
   int k = V;
   if (o_.filter_thres >= 0) k = seed_top_k(o_.filter_thres, V);
