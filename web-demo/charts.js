@@ -168,8 +168,9 @@ export class LossChart {
     const { sx, sy } = frame(ctx, { W, H, x: [Math.max(0, first - 1), last], y: [lo, hi], xLabel: 'optimiser step', yLabel: 'loss (nats / byte)' });
     // Each step's loss (light), an exponential moving average (dark), the held-out points (red).
     polyline(ctx, this.train, sx, sy, TRAIN, 1);
-    let ema = null;
-    const smooth = this.train.map(([s, v]) => { ema = ema === null ? v : 0.85 * ema + 0.15 * v; return [s, ema]; });
+    // A bias-corrected exponential moving average (as Adam's): no lag from a zero start.
+    let ema = 0;
+    const smooth = this.train.map(([s, v], i) => { ema = 0.7 * ema + 0.3 * v; return [s, ema / (1 - 0.7 ** (i + 1))]; });
     polyline(ctx, smooth, sx, sy, TRAIN_SMOOTH, 2);
     polyline(ctx, this.valid, sx, sy, VALID, 2);
     ctx.fillStyle = VALID;
