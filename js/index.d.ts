@@ -507,3 +507,62 @@ export declare class Trainer {
 
 /** The seed's train.py model kwargs. */
 export declare const SEED_TRAIN_CONFIG: Readonly<LongShortTransformerConfig>;
+
+// ------------------------------------------------------------------ training in a Worker
+
+/** Options of TrainerWorker.create(): those of Trainer.create, and a signal that cancels the start. */
+export interface TrainerWorkerOptions extends Omit<TrainerOptions, 'init' | 'data'> {
+  /** Initial weights: safetensors bytes, a URL or path, a Blob or Response, or a model (LongShortTransformer or LongShortTransformerWorker: its weights). */
+  init?: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer | LongShortTransformerWorker;
+  /** Training bytes: text (a string, UTF-8 encoded), a Uint8Array / ArrayBuffer, a Blob, a URL, or { path } (Node). */
+  data: string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URL | { path: string };
+  /** Cancels the start: the Worker stops and create() rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** A progress event of TrainerWorker.run(): the Trainer's, and 'pause' / 'resume' (step and steps only). */
+export interface TrainerWorkerEvent extends Omit<TrainerEvent, 'kind'> {
+  kind: 'step' | 'valid' | 'sample' | 'pause' | 'resume';
+}
+
+export interface TrainerWorkerRunOptions extends Omit<TrainerRunOptions, 'progress_callback' | 'signal'> {
+  /** Called on this thread after every step, validation, sample, pause and resume; return false to stop. */
+  progress_callback?: (event: TrainerWorkerEvent) => boolean | void;
+  /** Stops the run after its current step (finish_reason 'abort'); run() resolves. */
+  signal?: AbortSignal;
+}
+
+export interface TrainerWorkerRunResult extends Omit<TrainerRunResult, 'finish_reason'> {
+  finish_reason: 'steps' | 'stop' | 'abort' | 'callback';
+}
+
+/** The Trainer in a Worker of its own: the page stays responsive; runs pause, resume and stop between steps. */
+export declare class TrainerWorker {
+  private constructor();
+  /** Rejects naming the problem (bad options, data too short for one sequence, ...), with an AbortError or a TimeoutError (the Worker did not start in 30 s). */
+  static create(options: TrainerWorkerOptions): Promise<TrainerWorker>;
+  readonly config: ResolvedConfig;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly runtime: RuntimeInfo;
+  readonly sizes: { train_bytes: number; valid_bytes: number; step_memory_bytes: number; parameters: number };
+  /** Optimiser steps done, as of the latest event or call. */
+  readonly stepsDone: number;
+  /** True while run() is in progress (also when paused). */
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly disposed: boolean;
+  run(options?: TrainerWorkerRunOptions): Promise<TrainerWorkerRunResult>;
+  /** Pauses after the current step; resolves once paused (paused: false when no run was going). */
+  pause(): Promise<{ paused: boolean; step: number }>;
+  resume(): Promise<void>;
+  /** Ends the run after its current step (at once when paused); resolves when it has ended. */
+  stop(): Promise<void>;
+  validate(): Promise<{ nats: number; bits: number }>;
+  sample(len?: number, prime?: string | Uint8Array): Promise<string>;
+  /** The current weights as safetensors (works during a run and while paused). */
+  save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
+  /** The current weights in a new LongShortTransformerWorker. */
+  toModel(options?: LoadOptions): Promise<LongShortTransformerWorker>;
+  /** Stops the Worker (a pending run() rejects). */
+  dispose(): void;
+}
