@@ -24,10 +24,15 @@ export interface LongShortTransformerConfig {
   segment_size?: number | null;
   /** Causal: tokens per segment (default 1); non-causal: global tokens (default 128). */
   r?: number;
+  /** Training only: dropout on the feed-forward's GELU output, in [0, 1) (default 0). */
+  ff_dropout?: number;
+  /** Training only: dropout on the attention weights, in [0, 1) (default 0). */
+  attn_dropout?: number;
 }
 
-/** A config as the engine reports it: every field present. */
-export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size'>> & { segment_size: number | null }>;
+/** A config as the engine reports it: every field present (the dropout rates only when > 0). */
+export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size' | 'ff_dropout' | 'attn_dropout'>> &
+  { segment_size: number | null; ff_dropout?: number; attn_dropout?: number }>;
 
 /** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
 export type WasmPaths = string | URL | Partial<Record<
