@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bindings/training_weights.h"
+#include "train/checkpoint.h"
 #include "train/graph.h"
 
 namespace lst::wasm {
@@ -86,6 +87,25 @@ emscripten::val WasmTrainer::sampled() {
 bool WasmTrainer::save(bool f16) {
   return guarded(&error_,
                  [&] { saved_ = state_dict_file(trainer().weights(), trainer().config(), f16).serialize(); });
+}
+
+bool WasmTrainer::saveState() {
+  return guarded(&error_, [&] {
+    train::OptimState st = trainer().optim_state();
+    st.extra_json = resolved_json_;  // the options it ran with, for the reader
+    saved_ = train::trainer_state_bytes(trainer().config(), trainer().weights(), st);
+  });
+}
+
+bool WasmTrainer::resume(const HeapBuffer& state) {
+  return guarded(&error_, [&] {
+    Config c;
+    Weights w;
+    train::OptimState st;
+    const auto& bytes = state.bytes();
+    train::parse_trainer_state(bytes.data(), bytes.size(), &c, &w, &st);
+    trainer().restore(c, w, &st);
+  });
 }
 
 emscripten::val WasmTrainer::saved() {

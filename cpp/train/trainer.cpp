@@ -61,17 +61,40 @@ void Trainer::resume(const std::string& path) {
   Weights w;
   OptimState st;
   const bool has_optim = load_checkpoint(path, &c, &w, &st);
+  restore(c, w, has_optim ? &st : nullptr);
+}
+
+void Trainer::restore(const Config& c, const Weights& w, const OptimState* st) {
   LST_CHECK(c == c_, "resume: checkpoint config ", c.to_json(), " differs from ", c_.to_json());
-  params_ = flatten_weights<float>(w, c_);
-  param_ptrs_ = ParamPtrs<float>::bind(params_.data(), c_);
-  freqs_ = rotary_freqs_of(w);
-  if (has_optim) {
-    adam_->exp_avg() = st.exp_avg;
-    adam_->exp_avg_sq() = st.exp_avg_sq;
-    adam_->set_steps_taken(st.adam_t);
-    step_ = st.step;
-    sampler_->set_state(st.sampler_state);
+  std::vector<float> params = flatten_weights<float>(w, c_);
+  ParamPtrs<float> ptrs = ParamPtrs<float>::bind(params.data(), c_);  // stays valid: a move keeps the buffer
+  auto freqs = rotary_freqs_of(w);
+  if (st) {
+    LST_CHECK(st->exp_avg.size() == params.size() && st->exp_avg_sq.size() == params.size(),
+              "resume: optimiser state has ", st->exp_avg.size(), " values, expected ", params.size());
+    LST_CHECK(st->step >= 0 && st->adam_t >= 0, "resume: negative step counter");
   }
+  // Nothing below throws (same-size copies reuse their storage).
+  params_ = std::move(params);
+  param_ptrs_ = std::move(ptrs);
+  freqs_ = std::move(freqs);
+  if (st) {
+    adam_->exp_avg() = st->exp_avg;
+    adam_->exp_avg_sq() = st->exp_avg_sq;
+    adam_->set_steps_taken(st->adam_t);
+    step_ = st->step;
+    sampler_->set_state(st->sampler_state);
+  }
+}
+
+OptimState Trainer::optim_state() const {
+  OptimState st;
+  st.step = step_;
+  st.adam_t = adam_->steps_taken();
+  st.sampler_state = sampler_->state();
+  st.exp_avg = adam_->exp_avg();
+  st.exp_avg_sq = adam_->exp_avg_sq();
+  return st;
 }
 
 Weights Trainer::weights() const { return unflatten_weights(params_.data(), c_, &freqs_); }
@@ -144,12 +167,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, 
 std::string Trainer::checkpoint() {
   LST_CHECK(!o_.out_dir.empty(), "trainer: no output directory for checkpoints");
   const std::string path = o_.out_dir + "/model.safetensors";  // the directory must exist
-  OptimState st;
-  st.step = step_;
-  st.adam_t = adam_->steps_taken();
-  st.sampler_state = sampler_->state();
-  st.exp_avg = adam_->exp_avg();
-  st.exp_avg_sq = adam_->exp_avg_sq();
+  const OptimState st = optim_state();
   save_checkpoint(path, c_, weights(), &st);
   return path;
 }

@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "model/weights.h"
 #include "train/adam.h"
+#include "train/checkpoint.h"
 #include "train/data.h"
 #include "train/trainer_options.h"
 #include "train/params.h"
@@ -44,6 +45,13 @@ class Trainer {
   // Resumes from a checkpoint written by this trainer (weights, Adam state,
   // step counter, data sampler); without a sidecar only the weights.
   void resume(const std::string& checkpoint_path);
+  // What a checkpoint holds besides the weights: Adam's moments and counter,
+  // the step counter, the data sampler's state.
+  OptimState optim_state() const;
+  // Replaces the weights (of config `c`, which must be this trainer's) and,
+  // when `optim` is given, that state. Checks everything before changing
+  // anything: on an error the trainer is as it was.
+  void restore(const Config& c, const Weights& w, const OptimState* optim);
 
   // One optimiser step over accum micro-batches; returns the mean loss.
   double step();
