@@ -73,7 +73,7 @@ bool WasmTrainer::sample(double len, bool use_prime) {
     LST_CHECK(len >= 0 && len <= 1e8 && len == std::floor(len), "sample length must be an integer >= 0, got ",
               len);
     const std::vector<int32_t> prime(prime_.begin(), prime_.end());
-    const train::Trainer::Sample smp = trainer().sample(int64_t(len), use_prime ? &prime : nullptr, 1);
+    const train::Trainer::Sample smp = trainer().sample(int64_t(len), use_prime ? &prime : nullptr);
     sampled_.assign(smp.prime.begin(), smp.prime.end());
     sampled_.insert(sampled_.end(), smp.continuation.begin(), smp.continuation.end());
     sampled_prime_ = smp.prime.size();

@@ -1,7 +1,8 @@
 // A Long-Short Transformer language model (docs/SPEC.md §3): the seed's
 // LongShortTransformer with its weights, packed GEMMs and thread pool.
 // One call at a time per Model (it reuses its buffers and thread pool); use
-// one Model per thread to run several concurrently.
+// one Model per thread to run several concurrently. The pool is the model's
+// own, or borrowed from its owner (ModelOptions::pool).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -22,7 +23,10 @@ class ThreadPool;
 
 struct ModelOptions {
   GemmBackend backend = default_gemm_backend();
-  int num_threads = 1;
+  int num_threads = 1;         // the threads of the pool the model makes when `pool` is null
+  // The caller's pool (it must outlive the model), e.g. the trainer's: one set
+  // of threads for everything its owner runs. num_threads is then the pool's.
+  ThreadPool* pool = nullptr;
 };
 
 class Model {
@@ -87,7 +91,8 @@ class Model {
 
   Config config_;
   Weights weights_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> own_pool_;  // when the options give none
+  ThreadPool* pool_ = nullptr;            // own_pool_ or the caller's
   std::unique_ptr<GemmContext> gemm_;
   std::vector<LayerLinears> layer_linears_;
   std::unique_ptr<Linear> logits_linear_;

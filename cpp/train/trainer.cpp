@@ -65,14 +65,14 @@ void Trainer::resume(const std::string& path) {
 }
 
 void Trainer::restore(const Config& c, const Weights& w, const OptimState* st) {
-  LST_CHECK(c == c_, "resume: checkpoint config ", c.to_json(), " differs from ", c_.to_json());
+  LST_CHECK(c == c_, "checkpoint config ", c.to_json(), " differs from the trainer's ", c_.to_json());
   std::vector<float> params = flatten_weights<float>(w, c_);
   ParamPtrs<float> ptrs = ParamPtrs<float>::bind(params.data(), c_);  // stays valid: a move keeps the buffer
   auto freqs = rotary_freqs_of(w);
   if (st) {
     LST_CHECK(st->exp_avg.size() == params.size() && st->exp_avg_sq.size() == params.size(),
-              "resume: optimiser state has ", st->exp_avg.size(), " values, expected ", params.size());
-    LST_CHECK(st->step >= 0 && st->adam_t >= 0, "resume: negative step counter");
+              "checkpoint: optimiser state has ", st->exp_avg.size(), " values, expected ", params.size());
+    LST_CHECK(st->step >= 0 && st->adam_t >= 0, "checkpoint: negative step counter");
   }
   // Nothing below throws (same-size copies reuse their storage).
   params_ = std::move(params);
@@ -139,7 +139,7 @@ double Trainer::validate() {
   return sum / double(std::max<int64_t>(1, o_.valid_batches));
 }
 
-Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, int threads) {
+Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime) {
   LST_CHECK(len >= 0 && len <= 100000000, "sample length must be an integer in [0, 1e8], got ", len);
   Sample out;
   if (prime) {
@@ -154,7 +154,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, 
       ps.sample(out.prime.data(), 1, n);
     }
   }
-  Model model(c_, weights(), ModelOptions{o_.backend, threads > 0 ? threads : o_.threads});
+  Model model(c_, weights(), ModelOptions{o_.backend, pool_->num_threads(), pool_.get()});
   Decoder dec(model);
   // train.py's sampling: the reference generate() defaults (filter_thres 0.9, temperature 1).
   GenerateOptions g = GenerateOptions::from_json("", c_);

@@ -59,12 +59,12 @@ class Trainer {
   double validate();
   // `len` bytes sampled after a prime (train.py: the reference generate()'s
   // filter_thres 0.9, temperature 1, seeded by seed + step): `prime` when
-  // given, else sample_prime bytes of validation data. threads: 0 = the
-  // trainer's (the wasm trainer passes 1: its pool holds every started worker).
+  // given, else sample_prime bytes of validation data. The model runs on the
+  // trainer's thread pool (in wasm that pool holds every started worker).
   struct Sample {
     std::vector<int32_t> prime, continuation;
   };
-  Sample sample(int64_t len, const std::vector<int32_t>* prime = nullptr, int threads = 0);
+  Sample sample(int64_t len, const std::vector<int32_t>* prime = nullptr);
   // Writes <out_dir>/model.safetensors (+ sidecar); returns the path.
   std::string checkpoint();
 

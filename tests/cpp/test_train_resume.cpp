@@ -110,6 +110,7 @@ TEST_CASE("the trainer state in memory: k steps + state + resume == N steps, bit
   const Config c = test::byte_config(32, 2, 16, 8, 32);
   const DataSplit data = letters(4000);
   const Weights init = init_weights(c, 1);
+  std::vector<int32_t> sampled_at_1;
   for (int threads : {1, 2}) {
     INFO("threads " << threads);
     const TrainerOptions o = small_options(threads);
@@ -132,6 +133,11 @@ TEST_CASE("the trainer state in memory: k steps + state + resume == N steps, bit
     for (int i = 2; i < 6; ++i) CHECK(resumed.step() == losses[size_t(i)]);
     CHECK(flat(resumed.weights(), c) == flat(whole.weights(), c));
     CHECK(state_of(resumed) == state_of(whole));
+    // samples (a model on the trainer's own pool) too, and at any thread count
+    const auto smp = resumed.sample(12);
+    CHECK(smp.continuation == whole.sample(12).continuation);
+    if (threads == 1) sampled_at_1 = smp.continuation;
+    CHECK(smp.continuation == sampled_at_1);
   }
 }
 
