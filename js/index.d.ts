@@ -502,9 +502,18 @@ export declare class Trainer {
   /** Steps with progress events, yielding to the event loop between steps. */
   run(options?: TrainerRunOptions): Promise<TrainerRunResult>;
   /** The weights as safetensors (seed names, config in __metadata__). */
-  /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
-  evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  /**
+   * The whole training state (weights, Adam's moments and counter, step,
+   * data sampler) as one checksummed safetensors file, for {@link Trainer.resume}.
+   */
+  saveState(): Uint8Array;
+  /**
+   * Continues from saveState()'s bytes (bit for bit, given the same options
+   * and data); returns the steps done. A truncated, corrupted or other-config
+   * state throws an Error naming it and leaves the trainer unchanged.
+   */
+  resume(state: Uint8Array | ArrayBuffer): number;
   /** The trained weights as a LongShortTransformer. */
   toModel(options?: EngineOptions): Promise<LongShortTransformer>;
   dispose(): void;

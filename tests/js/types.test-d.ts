@@ -120,7 +120,14 @@ async function trainingTypes(m: LongShortTransformer) {
   const g = await Trainer.gradients(bytes, [[1, 2, 3]]);
   const gl: number = g.loss;
   const gt: Float32Array = g.gradients.get('token_emb.weight');
-  void [s, r, v, text, model, gl, gt];
+  const state: Uint8Array = t.saveState();
+  const done: number = t.resume(state);
+  t.resume(state.buffer as ArrayBuffer);
+  // @ts-expect-error resume takes the bytes of saveState()
+  t.resume('state');
+  // @ts-expect-error a Trainer has no evaluate() (the model has)
+  t.evaluate('x');
+  void [s, r, v, text, model, gl, gt, done];
   // @ts-expect-error preset takes 'seed' only
   await Trainer.create({ data: 'x', preset: 'fast' });
   // @ts-expect-error data is required
