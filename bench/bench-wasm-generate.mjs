@@ -1,5 +1,5 @@
 // Milliseconds per new token in Node (wasm builds), with the incremental
-// cache and with full recomputation (the seed's generate), at context 128,
+// cache and with full recomputation (the reference package's generate), at context 128,
 // 1024 and 8192, for a byte-level model (dim 512, depth 6, heads 8,
 // max_seq_len 8192). `--quick`: a small model and contexts 128/512.
 import { LongShortTransformer } from '../js/index.js';

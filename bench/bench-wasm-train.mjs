@@ -1,6 +1,6 @@
 // Training throughput in Node (the training section of `npm run bench`):
 // tokens/s of optimiser steps (forward, backward, clipping, Adam) of the JS
-// Trainer for the bundled model's config (batch 8 x seq 512) and the seed's
+// Trainer for the bundled model's config (batch 8 x seq 512) and the reference package's
 // train.py config (batch 4 x seq 1024), single-threaded and threaded-2T wasm
 // builds; then the native counterpart (build/bench_train).
 //
@@ -19,7 +19,7 @@ export const TRAIN_CONFIGS = {
     config: { num_tokens: 256, dim: 192, depth: 4, heads: 4, dim_head: 48, max_seq_len: 512, window_size: 64, segment_size: 16, r: 1 },
     batch: 8, seq: 512, stepsDiv: 1,
   },
-  // the seed's train.py: about 15x the work per token, so fewer steps
+  // the reference package's train.py: about 15x the work per token, so fewer steps
   seed: {
     config: { num_tokens: 256, dim: 512, depth: 8, heads: 8, dim_head: 64, max_seq_len: 1024, window_size: 128, segment_size: 16, r: 1 },
     batch: 4, seq: 1024, stepsDiv: 3,

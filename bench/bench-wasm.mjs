@@ -5,7 +5,7 @@
 // the native figures when their binaries exist (build/bench_forward,
 // build/bench_gemm: `npm run build:native`).
 //
-// Then training tokens/s (the bundled and the seed's train.py configs, both
+// Then training tokens/s (the bundled and the reference package's train.py configs, both
 // builds, and build/bench_train natively).
 //
 //   node bench/bench-wasm.mjs [--quick] [--runs N] [--n N] [--config A|B] [--no-native]

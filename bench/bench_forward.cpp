@@ -1,4 +1,4 @@
-// Forward-pass latency and tokens/s of the seed README's two configurations
+// Forward-pass latency and tokens/s of the reference package README's two configurations
 // (n = 1024, random weights), for each GEMM backend and 1/2 threads.
 // Prints medians of --runs runs (default 5) after one warm-up.
 //   build/bench_forward [--quick] [--runs N] [--n N]

@@ -1,5 +1,5 @@
 // Milliseconds per new token at several context lengths, with the
-// incremental cache and with full recomputation (the seed's generate), for a
+// incremental cache and with full recomputation (the reference package's generate), for a
 // byte-level model (dim 512, depth 6, heads 8, max_seq_len 8192).
 //   build/bench_generate [--quick] [--threads N] [--steps N]
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 
 using namespace lst;
 using Clock = std::chrono::steady_clock;
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     // The timed steps end exactly at `ctx` tokens, inside max_seq_len.
     std::vector<int32_t> prompt(ctx - steps);
     for (auto& t : prompt) t = rng() % 256;
-    Decoder dec(model);
+    IncrementalDecoder dec(model);
     dec.prefill(prompt.data(), prompt.size());
     std::vector<double> cached;
     for (int s = 0; s < steps; ++s) {
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
       dec.step(rng() % 256);
       cached.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
-    // Full recomputation: what the seed does for every token.
+    // Full recomputation: what the reference package does for every token.
     std::vector<float> logits(c.num_tokens);
     std::vector<double> full;
     const int full_runs = ctx >= 8192 ? 1 : 3;

@@ -15,7 +15,7 @@
 #include "kernels/simd.h"
 #include "model/weights.h"
 #include "train/data.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/trainer.h"
 
 using namespace lst;
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     const char* name;
     const char* json;
     int64_t batch, seq;
-    int steps_div;  // the seed's config is ~15x the work per token: fewer steps
+    int steps_div;  // the reference package's config is ~15x the work per token: fewer steps
   };
   const Named configs[] = {
       {"bundled", R"({"num_tokens":256,"dim":192,"depth":4,"heads":4,"dim_head":48,"max_seq_len":512,"window_size":64,"segment_size":16,"r":1})", 8, 512, 1},

@@ -14,7 +14,7 @@ import { bundledModelUrl } from './bundled-model.js';
 const USAGE = `usage: long-short-transformer <command> [options]
   generate  [--model FILE] [--prompt TEXT] [--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K]
             [--top-p P] [--greedy] [--seed 0] [--eos ID] [--stop TEXT] [--threads N] [--reencode]
-            sample text (the seed's generate), streamed to stdout
+            sample text (the reference package's generate), streamed to stdout
   eval      [--model FILE] --data FILE [--seq max_seq_len] [--max-bytes N]
             loss of a byte-level model on a text file: nats and bits per byte
 Without --model, the bundled tinyshakespeare model is used.`;

@@ -1,7 +1,7 @@
-// The seed's constructor keyword arguments (LongShortTransformer(...)) and the
+// The reference package's constructor keyword arguments (LongShortTransformer(...)) and the
 // engine options that travel beside them in create()/load() option objects.
 
-/** The seed's kwargs, in its order (the two dropout rates act in training only). */
+/** The reference package's kwargs, in its order (the two dropout rates act in training only). */
 export const CONFIG_KEYS = Object.freeze([
   'num_tokens', 'dim', 'depth', 'max_seq_len', 'window_size', 'causal',
   'dim_head', 'heads', 'ff_mult', 'segment_size', 'r', 'ff_dropout', 'attn_dropout',
@@ -11,18 +11,18 @@ const RATE_KEYS = ['ff_dropout', 'attn_dropout'];
 const REQUIRED_KEYS = ['num_tokens', 'dim', 'depth', 'max_seq_len'];
 
 /**
- * Checks a config object of the seed's kwargs in JS (keys and types) and
+ * Checks a config object of the reference package's kwargs in JS (keys and types) and
  * returns its JSON; the engine validates the values themselves.
  * @param {Record<string, unknown>} config
  * @returns {string}
  */
 export function configToJson(config) {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new TypeError(`config must be an object of the seed's kwargs, got ${describe(config)}`);
+    throw new TypeError(`config must be an object of the reference package's kwargs, got ${describe(config)}`);
   }
   for (const key of Object.keys(config)) {
     if (!CONFIG_KEYS.includes(key)) {
-      throw new Error(`config: unknown key '${key}' (the seed's kwargs are ${CONFIG_KEYS.join(', ')})`);
+      throw new Error(`config: unknown key '${key}' (the reference package's kwargs are ${CONFIG_KEYS.join(', ')})`);
     }
   }
   for (const key of REQUIRED_KEYS) {
@@ -46,7 +46,7 @@ export function configToJson(config) {
 }
 
 /**
- * Splits an option object into the seed's kwargs and everything else.
+ * Splits an option object into the reference package's kwargs and everything else.
  * @param {Record<string, unknown>} options
  * @returns {{ config: Record<string, unknown>, rest: Record<string, unknown> }}
  */

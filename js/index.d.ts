@@ -1,6 +1,6 @@
 // Types of the long-short-transformer package (checked by tests/js/types.test-d.ts).
 
-/** The seed's constructor keyword arguments: LongShortTransformer(**config). */
+/** The reference package's constructor keyword arguments: LongShortTransformer(**config). */
 export interface LongShortTransformerConfig {
   /** Vocabulary size. */
   num_tokens: number;
@@ -65,7 +65,7 @@ export interface ProgressInfo {
 }
 
 export interface LoadOptions extends EngineOptions {
-  /** The seed's kwargs, overriding the file's __metadata__ config. */
+  /** The reference package's kwargs, overriding the file's __metadata__ config. */
   config?: LongShortTransformerConfig;
   /** Called while the weight file downloads (or is read from the cache: `cached: true`). */
   progress_callback?: (info: ProgressInfo) => void;
@@ -131,13 +131,13 @@ export type PromptInput = string | readonly number[] | Int32Array | Uint32Array 
 /** Several prompts, generated independently (one result each). */
 export type PromptBatch = readonly string[] | readonly (readonly number[] | Int32Array | Uint32Array | Uint8Array)[];
 
-/** Options of generate() and stream(), in the seed's snake_case (SPEC 5). */
+/** Options of generate() and stream(), in the reference package's snake_case (SPEC 5). */
 export interface GenerateOptions {
-  /** New tokens to sample (the seed's seq_len). Default 256. */
+  /** New tokens to sample (the reference package's seq_len). Default 256. */
   max_new_tokens?: number;
-  /** softmax(logits / temperature). Default 1.0 (the seed's). */
+  /** softmax(logits / temperature). Default 1.0 (the reference package's). */
   temperature?: number;
-  /** The seed's top-k rule: keep k = int((1 - filter_thres) * num_tokens) (at least 1). Default 0.9 unless top_k or top_p is given. */
+  /** The reference package's top-k rule: keep k = int((1 - filter_thres) * num_tokens) (at least 1). Default 0.9 unless top_k or top_p is given. */
   filter_thres?: number;
   /** Keep the k most likely tokens (when filter_thres is not given). */
   top_k?: number;
@@ -147,7 +147,7 @@ export interface GenerateOptions {
   do_sample?: boolean;
   /** Seed of the counter-based PRNG: the same seed gives the same tokens natively, in Node and in browsers. */
   seed?: number;
-  /** Stop after this token (included, as the seed). */
+  /** Stop after this token (included, as the reference package). */
   eos_token?: number;
   /** Stop sequences: strings (byte-level models) or token-id lists; included in the output. */
   stop?: string | readonly string[] | readonly number[] | readonly (readonly number[])[];
@@ -157,7 +157,7 @@ export interface GenerateOptions {
   callback?: (step: GenerationStep) => boolean | void;
   /** Record the attention weights of the latest token for one (layer, head) in each step. */
   attention?: { layer?: number; head?: number };
-  /** Past max_seq_len: 'exact' re-encodes the last max_seq_len tokens every step (the seed, default); 'reencode' only every reencode_every tokens (faster, not the seed's function). */
+  /** Past max_seq_len: 'exact' re-encodes the last max_seq_len tokens every step (the reference package, default); 'reencode' only every reencode_every tokens (faster, not the reference package's function). */
   context_mode?: 'exact' | 'reencode';
   /** Tokens between re-encodes in 'reencode' mode (default max_seq_len / 2). */
   reencode_every?: number;
@@ -204,7 +204,7 @@ export interface Evaluation {
 }
 
 export interface GenerateResult {
-  /** The new tokens only (as the seed). */
+  /** The new tokens only (as the reference package). */
   tokens: number[];
   /** Their text: the UTF-8 decoding for byte-level models (num_tokens 256); '' for other vocabularies. */
   text: string;
@@ -221,9 +221,9 @@ export declare class LongShortTransformer {
     source: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob,
     options?: LoadOptions,
   ): Promise<LongShortTransformer>;
-  /** A fresh model with the seed's kwargs and a seeded default initialisation. */
+  /** A fresh model with the reference package's kwargs and a seeded default initialisation. */
   static create(options: CreateOptions): Promise<LongShortTransformer>;
-  /** The seed's kwargs of this model. */
+  /** The reference package's kwargs of this model. */
   readonly config: ResolvedConfig;
   /** Trainable parameters. */
   readonly numParameters: number;
@@ -237,7 +237,7 @@ export declare class LongShortTransformer {
   /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
   evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
-  /** The seed's generate() with the incremental cache; a list of prompts gives a list of results. */
+  /** The reference package's generate() with the incremental cache; a list of prompts gives a list of results. */
   generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
   generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
   generate(prompt: PromptInput | PromptBatch, options?: GenerateOptions): Promise<GenerateResult | GenerateResult[]>;
@@ -304,7 +304,7 @@ export declare class SafetensorsFile {
   };
 }
 
-/** The seed's kwarg names. */
+/** The reference package's kwarg names. */
 export declare const CONFIG_KEYS: readonly string[];
 
 /** URL of the bundled byte-level model (tinyshakespeare; see MODEL.md): pass it to load(). */
@@ -318,23 +318,23 @@ export declare function clearModelCache(url?: string | URL): Promise<boolean>;
 
 // ------------------------------------------------------------------ training
 
-/** Options of Trainer.create(): the model, the data and the seed's train.py options (snake_case). */
+/** Options of Trainer.create(): the model, the data and the reference package's train.py options (snake_case). */
 export interface TrainerOptions extends EngineOptions {
-  /** The seed's kwargs of a fresh model (with init: overrides the file's config). */
+  /** The reference package's kwargs of a fresh model (with init: overrides the file's config). */
   config?: LongShortTransformerConfig;
-  /** Initial weights: safetensors bytes, a path (Node) or URL, or a LongShortTransformer (fine-tuning). Default: the seed's init from `seed`. */
+  /** Initial weights: safetensors bytes, a path (Node) or URL, or a LongShortTransformer (fine-tuning). Default: the reference package's init from `seed`. */
   init?: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer;
   /** Training bytes: a Uint8Array, text (a string, UTF-8 encoded), a URL / file: URL, or { path } (Node); gzip bytes are inflated. */
   data: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | { path: string };
   /** The last fraction of the data held out for validation (default 0.1). */
   valid_fraction?: number;
-  /** 'seed': the seed's train.py (its model when no config/init, seq 1024); its optimiser settings are the defaults anyway. */
+  /** 'seed': the reference package's train.py (its model when no config/init, seq 1024); its optimiser settings are the defaults anyway. */
   preset?: 'seed';
   /** Sequences per micro-batch (default 4). */
   batch?: number;
-  /** Micro-batches per optimiser step; gradients sum, as the seed (default 4). */
+  /** Micro-batches per optimiser step; gradients sum, as the reference package (default 4). */
   accum?: number;
-  /** Tokens per sequence (default min(1024, max_seq_len): 1024 for the seed's train.py model). */
+  /** Tokens per sequence (default min(1024, max_seq_len): 1024 for the reference package's train.py model). */
   seq?: number;
   /** Total optimiser steps: the cosine schedule's length and run()'s default (default 1000). */
   steps?: number;
@@ -344,7 +344,7 @@ export interface TrainerOptions extends EngineOptions {
   betas?: [number, number];
   /** Adam eps (default 1e-8). */
   eps?: number;
-  /** AdamW decoupled weight decay (default 0: the seed's Adam). */
+  /** AdamW decoupled weight decay (default 0: the reference package's Adam). */
   weight_decay?: number;
   /** Global gradient-norm clip (default 0.5; <= 0: none). */
   clip?: number;
@@ -437,7 +437,7 @@ export interface GradientsOptions extends EngineOptions {
   mask?: MaskInput | null;
   /** Shape of flat tokens: [b, n+1]. */
   dims?: readonly number[];
-  /** The seed's kwargs (overrides the file's; required when init is null). */
+  /** The reference package's kwargs (overrides the file's; required when init is null). */
   config?: LongShortTransformerConfig;
   /** Seed of the init when init is null. */
   seed?: number;
@@ -475,7 +475,7 @@ export interface TrainStepsResult {
 
 type InitSource = string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer;
 
-/** The seed's train.py loop in WebAssembly (the same code as `lst train`). */
+/** The reference package's train.py loop in WebAssembly (the same code as `lst train`). */
 export declare class Trainer {
   private constructor();
   static create(options: TrainerOptions): Promise<Trainer>;
@@ -497,7 +497,7 @@ export declare class Trainer {
   step(): TrainerStep;
   /** Loss over the fixed validation windows. */
   validate(): { nats: number; bits: number };
-  /** The prime followed by len sampled bytes as text (the seed's top-k 0.9 rule). */
+  /** The prime followed by len sampled bytes as text (the reference package's top-k 0.9 rule). */
   sample(len?: number, prime?: string | Uint8Array): string;
   /** Steps with progress events, yielding to the event loop between steps. */
   run(options?: TrainerRunOptions): Promise<TrainerRunResult>;
@@ -519,7 +519,7 @@ export declare class Trainer {
   dispose(): void;
 }
 
-/** The seed's train.py model kwargs. */
+/** The reference package's train.py model kwargs. */
 export declare const SEED_TRAIN_CONFIG: Readonly<LongShortTransformerConfig>;
 
 // ------------------------------------------------------------------ training in a Worker

@@ -1,4 +1,4 @@
-// The public model class: the seed's LongShortTransformer in WebAssembly.
+// The public model class: the reference package's LongShortTransformer in WebAssembly.
 import { configToJson, describe, splitConfig } from './config.js';
 import { flatten, writeMask, writeTokens } from './inputs.js';
 import { chooseVariant } from './runtime/choose-variant.js';
@@ -36,7 +36,7 @@ export class LongShortTransformer {
   }
 
   /**
-   * Loads weights saved as safetensors (the seed's state_dict names; the
+   * Loads weights saved as safetensors (the reference package's state_dict names; the
    * config from the file's `__metadata__.config` unless `config` is given).
    * @param {string|URL|ArrayBuffer|ArrayBufferView|Response|Blob} source a URL (fetched), a file
    *   path or file: URL (Node), the file's bytes, or a Response.
@@ -85,14 +85,14 @@ export class LongShortTransformer {
   }
 
   /**
-   * A fresh model with the seed's constructor kwargs and its default
+   * A fresh model with the reference package's constructor kwargs and its default
    * initialisation from a seeded PRNG.
    * @param {import('./index.js').CreateOptions} options
    * @returns {Promise<LongShortTransformer>}
    */
   static async create(options) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`create: expected the seed's kwargs, got ${describe(options)}`);
+      throw new TypeError(`create: expected the reference package's kwargs, got ${describe(options)}`);
     }
     const { config, rest } = splitConfig(options);
     checkOptions(rest, CREATE_OPTIONS, 'create');
@@ -112,7 +112,7 @@ export class LongShortTransformer {
   }
 
   /**
-   * The seed's constructor kwargs of this model.
+   * The reference package's constructor kwargs of this model.
    * @type {import('./index.js').LongShortTransformerConfig}
    */
   get config() {
@@ -120,7 +120,7 @@ export class LongShortTransformer {
     return this._config;
   }
 
-  /** Number of trainable parameters (as the seed's `sum(p.numel())`). */
+  /** Number of trainable parameters (as the reference package's `sum(p.numel())`). */
   get numParameters() {
     this._check();
     return this._numParameters;
@@ -138,7 +138,7 @@ export class LongShortTransformer {
   }
 
   /**
-   * Logits of every position: `model(tokens, mask=mask)` of the seed.
+   * Logits of every position: `model(tokens, mask=mask)` of the reference package.
    * @param {import('./index.js').TokensInput} tokens ids in [0, num_tokens): number[] (one
    *   sequence), number[][] (a batch), a typed array with `dims`, or `{ data, dims }`.
    * @param {import('./index.js').ForwardOptions} [options] `mask` (same shape as tokens,
@@ -235,9 +235,9 @@ export class LongShortTransformer {
   }
 
   /**
-   * The weights as a safetensors file (the seed's state_dict names, the config
+   * The weights as a safetensors file (the reference package's state_dict names, the config
    * in `__metadata__.config`), loadable by {@link LongShortTransformer.load}
-   * and by the seed (`safetensors.torch.load_file`).
+   * and by the reference package (`safetensors.torch.load_file`).
    * @param {{ dtype?: 'float32'|'float16' }} [options]
    * @returns {Uint8Array}
    */
@@ -255,7 +255,7 @@ export class LongShortTransformer {
   }
 
   /**
-   * The seed's `generate()` (AutoregressiveWrapper): samples `max_new_tokens`
+   * The reference package's `generate()` (AutoregressiveWrapper): samples `max_new_tokens`
    * new tokens after `prompt` with the incremental cache. Strings need a
    * byte-level model (num_tokens 256); a list of prompts generates each row
    * independently (stream = row index) and resolves to a list of results.
@@ -328,7 +328,7 @@ export class LongShortTransformer {
     if (typeof prompt === 'string') ids = encode(prompt);
     else if (Array.isArray(prompt) || ArrayBuffer.isView(prompt)) ids = Array.from(prompt);
     else throw new Error(`generate: prompt must be a string or a list of token ids, got ${describe(prompt)}`);
-    if (ids.length === 0) throw new Error('generate: the prompt is empty (the seed needs at least one token)');
+    if (ids.length === 0) throw new Error('generate: the prompt is empty (the reference package needs at least one token)');
     ids.forEach((t, i) => {
       if (!Number.isInteger(t) || t < 0 || t >= c.num_tokens) {
         throw new Error(`generate: prompt token ${describe(t)} at index ${i} is not an id in [0, ${c.num_tokens})`);

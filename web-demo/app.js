@@ -29,7 +29,7 @@ const el = {
 
 const attentionView = new AttentionView(el.canvas, el.attnSummary);
 const speedChart = new SpeedChart(el.speedCanvas);
-/** Tokens of the long run's preset, and the context the seed's cost is calibrated on (at most). */
+/** Tokens of the long run's preset, and the context the reference package's cost is calibrated on (at most). */
 const LONG_RUN_TOKENS = 4000;
 const CALIBRATION_TOKENS = 1024;
 
@@ -265,7 +265,7 @@ function promptLength(config) {
 }
 
 /**
- * The mode a run uses past max_seq_len: 'auto' is the seed's exact mode while
+ * The mode a run uses past max_seq_len: 'auto' is the reference package's exact mode while
  * the run stays within max_seq_len and the fast re-encode mode when it would
  * pass it (the exact mode then re-encodes the whole window per token).
  */
@@ -288,11 +288,11 @@ function updateContextNote() {
   const mode = contextMode(c);
   el.contextNote.hidden = false;
   el.contextNote.textContent = mode === 'exact'
-    ? `This run passes max_seq_len (${c.max_seq_len}) after ${after} new tokens. From there the exact mode (the seed's) ` +
+    ? `This run passes max_seq_len (${c.max_seq_len}) after ${after} new tokens. From there the exact mode (the reference package's) ` +
       `re-encodes the last ${c.max_seq_len} tokens for every token: about 100x slower per token. ` +
       '"re-encode (fast)" keeps it fast.'
     : `This run passes max_seq_len (${c.max_seq_len}) after ${after} new tokens: it runs in the fast re-encode mode ` +
-      `(re-encodes every ${Math.floor(c.max_seq_len / 2)} tokens; not the seed's exact function). Choose "exact" for the seed's.`;
+      `(re-encodes every ${Math.floor(c.max_seq_len / 2)} tokens; not the reference package's exact function). Choose "exact" for the reference package's.`;
 }
 
 function readOptions(config) {
@@ -439,7 +439,7 @@ async function generate() {
 /**
  * Times one full forward pass of n = min(max_seq_len, CALIBRATION_TOKENS)
  * tokens in this engine (the best of three: the first run also grows the
- * wasm heap): the seed recomputes that for
+ * wasm heap): the reference package recomputes that for
  * every token, so its cost per token at context c is about ms / n * c.
  */
 async function calibrate(model) {
@@ -456,7 +456,7 @@ async function calibrate(model) {
   return state.calibration;
 }
 
-/** The long-run preset: thousands of tokens, the seed's recompute cost calibrated first. */
+/** The long-run preset: thousands of tokens, the reference package's recompute cost calibrated first. */
 async function longRun() {
   const model = state.model;
   if (!model || state.generating || state.loading) return;
@@ -475,7 +475,7 @@ async function longRun() {
   await generate();
 }
 
-/** One line under the speed chart: measured cost per token vs the seed's estimated one. */
+/** One line under the speed chart: measured cost per token vs the reference package's estimated one. */
 function summariseSpeed(config) {
   const pts = speedChart.points;
   if (pts.length < 10) return;

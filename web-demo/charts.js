@@ -1,7 +1,7 @@
 // Two small line charts drawn on a <canvas> (no chart library): the loss
 // curve of a training run (training and held-out loss, nats per byte, against
 // the step) and the long run's cost per token against the context length
-// (measured, and the seed's full recompute estimated beside it).
+// (measured, and the reference package's full recompute estimated beside it).
 
 const INK = '#1d1f23';
 const MUTED = '#6a6f78';
@@ -181,8 +181,8 @@ export class LossChart {
 
 /**
  * ms per token against the context length: the engine's measured cost per
- * generated token (dots, and the median per bucket as a line) and the seed's
- * cost estimated beside it (the seed's generate() runs a full forward over
+ * generated token (dots, and the median per bucket as a line) and the reference package's
+ * cost estimated beside it (the reference package's generate() runs a full forward over
  * the whole context, up to max_seq_len, for every token: calibrated from one
  * measured full forward of n tokens, linear in the context length).
  */
@@ -210,7 +210,7 @@ export class SpeedChart {
     this.schedule();
   }
 
-  /** The seed's estimated ms per token at context c (a full forward over min(c, max_seq_len) tokens). */
+  /** The reference package's estimated ms per token at context c (a full forward over min(c, max_seq_len) tokens). */
   referenceMs(c) {
     if (!this.reference) return null;
     const cap = this.config?.max_seq_len ?? Infinity;

@@ -14,7 +14,7 @@
 
 #include "bindings/wasm_generator.h"
 #include "bindings/wasm_model.h"
-#include "bindings/wasm_gradients.h"
+#include "bindings/wasm_batch_trainer.h"
 #include "bindings/wasm_trainer.h"
 
 EMSCRIPTEN_BINDINGS(long_short_transformer) {
@@ -97,26 +97,26 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
       .function("backend", &WasmTrainer::backend)
       .function("release", &WasmTrainer::release)
       .function("error", &WasmTrainer::error);
-  using lst::wasm::WasmGradients;
-  class_<WasmGradients>("WasmGradients")
+  using lst::wasm::WasmBatchTrainer;
+  class_<WasmBatchTrainer>("WasmBatchTrainer")
       .constructor<>()
-      .function("load", &WasmGradients::load)
-      .function("inputTokens", &WasmGradients::inputTokens)
-      .function("inputMask", &WasmGradients::inputMask)
-      .function("zeroGrad", &WasmGradients::zeroGrad)
-      .function("accumulate", &WasmGradients::accumulate)
-      .function("loss", &WasmGradients::loss)
-      .function("setOptimizer", &WasmGradients::setOptimizer)
-      .function("optimizerStep", &WasmGradients::optimizerStep)
-      .function("gradNorm", &WasmGradients::gradNorm)
-      .function("gradients", &WasmGradients::gradients)
-      .function("parameters", &WasmGradients::parameters)
-      .function("layoutJson", &WasmGradients::layoutJson)
-      .function("configJson", &WasmGradients::configJson)
-      .function("save", &WasmGradients::save)
-      .function("saved", &WasmGradients::saved)
-      .function("release", &WasmGradients::release)
-      .function("error", &WasmGradients::error);
+      .function("load", &WasmBatchTrainer::load)
+      .function("inputTokens", &WasmBatchTrainer::inputTokens)
+      .function("inputMask", &WasmBatchTrainer::inputMask)
+      .function("zeroGrad", &WasmBatchTrainer::zeroGrad)
+      .function("accumulate", &WasmBatchTrainer::accumulate)
+      .function("loss", &WasmBatchTrainer::loss)
+      .function("setOptimizer", &WasmBatchTrainer::setOptimizer)
+      .function("optimizerStep", &WasmBatchTrainer::optimizerStep)
+      .function("gradNorm", &WasmBatchTrainer::gradNorm)
+      .function("gradients", &WasmBatchTrainer::gradients)
+      .function("parameters", &WasmBatchTrainer::parameters)
+      .function("layoutJson", &WasmBatchTrainer::layoutJson)
+      .function("configJson", &WasmBatchTrainer::configJson)
+      .function("save", &WasmBatchTrainer::save)
+      .function("saved", &WasmBatchTrainer::saved)
+      .function("release", &WasmBatchTrainer::release)
+      .function("error", &WasmBatchTrainer::error);
   function("backendAvailable", &lst::wasm::backendAvailable);
   function("defaultBackend", &lst::wasm::defaultBackend);
   function("maxThreads", &lst::wasm::maxThreads);

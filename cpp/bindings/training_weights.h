@@ -1,6 +1,6 @@
 // Weights for the training bindings: from a safetensors file (the config
 // from its __metadata__ unless given) or a seeded default init, checked
-// against the 4 GB heap; shared by WasmTrainer and WasmGradients.
+// against the 4 GB heap; shared by WasmTrainer and WasmBatchTrainer.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -48,7 +48,7 @@ class WasmGenerator {
  private:
   WasmModel& owner_;
   GenerateOptions options_;
-  std::unique_ptr<Decoder> decoder_;
+  std::unique_ptr<IncrementalDecoder> decoder_;
   std::unique_ptr<GenerationSession> session_;
   GenerationSession::Step last_;
   std::string error_;

@@ -46,7 +46,7 @@ class WasmModel {
   // __metadata__ config) overrides the config. `file` may be released after.
   bool loadSafetensors(const HeapBuffer& file, const std::string& config_json, int threads,
                        const std::string& backend);
-  // A fresh model with the seed's default init from a seeded PRNG.
+  // A fresh model with the reference package's default init from a seeded PRNG.
   bool initRandom(const std::string& config_json, double seed, int threads, const std::string& backend);
 
   // Int32Array view of `count` token slots for JS to fill before forward().

@@ -4,7 +4,7 @@
 
 #include "bindings/training_weights.h"
 #include "train/checkpoint.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 
 namespace lst::wasm {
 
@@ -13,7 +13,7 @@ namespace lst::wasm {
 // the batch; measured at b = 1 so size_t cannot wrap) and the data.
 static void check_training_fits(const Config& c, int64_t batch, int64_t seq, double data_bytes) {
   const double P = double(count_parameters(c)) * sizeof(float);
-  const double act = double(train::TrainGraph<float>::activation_bytes(c, 1, seq)) * double(batch);
+  const double act = double(train::TrainingPass<float>::activation_bytes(c, 1, seq)) * double(batch);
   const double total = 4 * P + act + data_bytes;
   LST_CHECK(total < 3.5 * 1073741824.0, "a training step of batch ", batch, " x seq ", seq, " needs about ",
             total / 1073741824.0, " GB (weights, gradients, Adam state ", 4 * P / 1048576.0, " MB; activations ",

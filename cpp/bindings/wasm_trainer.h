@@ -50,7 +50,7 @@ class WasmTrainer {
   emscripten::val sampled();
   double sampledPrimeLength() const { return double(sampled_prime_); }
 
-  // The current weights as safetensors (seed names, config in
+  // The current weights as safetensors (the reference package's names, config in
   // __metadata__; F16 weights when `f16`) into saved().
   bool save(bool f16);
   emscripten::val saved();

@@ -50,7 +50,7 @@ int cmd_generate(int argc, char** argv) {
   if (a.has("reencode")) j["context_mode"] = "reencode";
   if (a.has("stop")) j["stop"] = a.get("stop");
   const GenerateOptions o = GenerateOptions::from_json(j.dump(), c);
-  std::unique_ptr<Decoder> dec = make_decoder(model, o);
+  std::unique_ptr<IncrementalDecoder> dec = make_decoder(model, o);
   if (bytes) {
     for (int32_t t : prompt) std::fputc(t, stdout);
   }

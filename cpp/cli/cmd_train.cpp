@@ -1,4 +1,4 @@
-// lst train / eval-text: the seed's train.py (docs/SPEC.md §5) on any byte file, and
+// lst train / eval-text: the reference package's train.py (docs/SPEC.md §5) on any byte file, and
 // the held-out loss of a byte-level model.
 #include <chrono>
 #include <cmath>
@@ -16,7 +16,7 @@
 #include "core/error.h"
 #include "train/checkpoint.h"
 #include "train/data.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/trainer.h"
 
 namespace lst::cli {
@@ -25,17 +25,17 @@ namespace {
 const char* kTrainUsage =
     "usage: lst train --data FILE [options]\n"
     "  --data FILE            training bytes (raw, or .gz)\n"
-    "  --enwik8               the seed's split: first 90e6 bytes train, next 5e6 validation\n"
+    "  --enwik8               the reference package's split: first 90e6 bytes train, next 5e6 validation\n"
     "  --valid-fraction F     else hold out the last F of the file (default 0.1)\n"
-    "  --config JSON|FILE     model kwargs (default: the seed's train.py model)\n"
+    "  --config JSON|FILE     model kwargs (default: the reference package's train.py model)\n"
     "  --init MODEL           start from these weights (fine-tuning)\n"
     "  --resume CKPT          continue a run (weights, Adam state, step, data sampler)\n"
-    "  --ff-dropout P --attn-dropout P   dropout in training (the seed's ff_dropout,\n"
+    "  --ff-dropout P --attn-dropout P   dropout in training (the reference package's ff_dropout,\n"
     "                         attn_dropout; overrides the config's, also with --init/--resume)\n"
     "  --max-seq-len N        the model's context (rotary: the weights do not change), e.g. to\n"
     "                         train a model from --init on longer windows\n"
     "  --steps N --batch B --accum A --seq S --lr LR --clip C --weight-decay WD (AdamW)\n"
-    "                         (defaults: the seed's train.py, batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5)\n"
+    "                         (defaults: the reference package's train.py, batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5)\n"
     "  --warmup N --cosine --min-lr-ratio R     learning-rate schedule\n"
     "  --valid-every N --valid-batches N --sample-every N --sample-len N --checkpoint-every N\n"
     "  --out DIR              checkpoints (model.safetensors + .optim sidecar) and log.csv\n"
@@ -55,7 +55,7 @@ train::DataSplit load_split(const Args& a) {
   return train::split_fraction(std::move(bytes), a.get_double("valid-fraction", 0.1));
 }
 
-Config seed_train_config() {
+Config reference_train_config() {
   // train.py: LongShortTransformer(num_tokens=256, dim=512, depth=8, heads=8,
   //   max_seq_len=1024, causal=True, window_size=128)
   return Config::from_json(
@@ -82,7 +82,7 @@ int cmd_train(int argc, char** argv) {
     train::load_checkpoint(a.get("init"), &c, &w, nullptr);
   } else {
     const std::string cfg = read_config_option(a);
-    c = cfg.empty() ? seed_train_config() : Config::from_json(cfg);
+    c = cfg.empty() ? reference_train_config() : Config::from_json(cfg);
   }
   if (a.has("ff-dropout")) c.ff_dropout = a.get_double("ff-dropout", 0);
   if (a.has("attn-dropout")) c.attn_dropout = a.get_double("attn-dropout", 0);

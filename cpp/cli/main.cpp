@@ -11,10 +11,10 @@ const char* kUsage =
     "usage: lst <command> [options]\n"
     "  info MODEL.safetensors            print the config and size of a model\n"
     "  eval MODEL.safetensors --out OUT  logits of the file's input.tokens/input.mask\n"
-    "  create --config JSON --out FILE   a seeded random model (the seed's init)\n"
+    "  create --config JSON --out FILE   a seeded random model (the reference package's init)\n"
     "  convert MODEL --out FILE [--f16]  rewrite weights (F32 or F16) with the config in the metadata\n"
-    "  generate MODEL --prompt TEXT      sample text (the seed's generate), streamed\n"
-    "  train --data FILE [options]       train a byte-level model (the seed's train.py)\n"
+    "  generate MODEL --prompt TEXT      sample text (the reference package's generate), streamed\n"
+    "  train --data FILE [options]       train a byte-level model (the reference package's train.py)\n"
     "  eval-text MODEL --data FILE       held-out loss in nats and bits per byte\n";
 }
 

@@ -26,7 +26,7 @@ Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_
   if (config_json.empty() && !f.st.metadata().count("config")) {
     auto beside = std::filesystem::path(f.path).parent_path() / "config.json";
     LST_CHECK(std::filesystem::exists(beside), "'", f.path, "' has no __metadata__ 'config' and there is no "
-              "config.json beside it: pass the seed's constructor kwargs with --config");
+              "config.json beside it: pass the reference package's constructor kwargs with --config");
     auto bytes = read_file_bytes(beside.string());
     return Config::from_json(std::string(bytes.begin(), bytes.end()));
   }

@@ -20,7 +20,7 @@ struct SafeTensorsFile {
   static std::unique_ptr<SafeTensorsFile> open(const std::string& path);
 };
 
-// config_json: the seed's kwargs as JSON, or empty to look in the file and
+// config_json: the reference package's kwargs as JSON, or empty to look in the file and
 // then in config.json beside it.
 Model load_model_file(const std::string& path, const std::string& config_json,
                       const ModelOptions& options);

@@ -22,7 +22,7 @@ static bool ends_with(const std::vector<int32_t>& seq, const std::vector<int32_t
          std::equal(tail.begin(), tail.end(), seq.end() - tail.size());
 }
 
-GenerationSession::GenerationSession(Decoder& decoder, const GenerateOptions& options, uint64_t stream)
+GenerationSession::GenerationSession(IncrementalDecoder& decoder, const GenerateOptions& options, uint64_t stream)
     : decoder_(decoder), options_(options), sampler_(options.sampling, options.seed, stream) {
   LST_CHECK(options.max_new_tokens >= 0, "max_new_tokens must be >= 0, got ", options.max_new_tokens);
 }
@@ -57,13 +57,13 @@ GenerationSession::Step GenerationSession::next() {
   return s;
 }
 
-std::unique_ptr<Decoder> make_decoder(Model& model, const GenerateOptions& o) {
-  auto decoder = std::make_unique<Decoder>(model, o.context);
+std::unique_ptr<IncrementalDecoder> make_decoder(Model& model, const GenerateOptions& o) {
+  auto decoder = std::make_unique<IncrementalDecoder>(model, o.context);
   if (o.probe_layer >= 0) decoder->set_attention_probe(o.probe_layer, o.probe_head);
   return decoder;
 }
 
-GenerateResult generate(Decoder& decoder, const int32_t* prompt, int64_t n, const GenerateOptions& o,
+GenerateResult generate(IncrementalDecoder& decoder, const int32_t* prompt, int64_t n, const GenerateOptions& o,
                         uint64_t stream, const std::function<bool(int32_t, int)>& on_token) {
   GenerationSession session(decoder, o, stream);
   GenerateResult r;

@@ -1,4 +1,4 @@
-// The reference package's generate() (docs/SPEC.md §5) on a Decoder, one
+// The reference package's generate() (docs/SPEC.md §5) on a IncrementalDecoder, one
 // token at a time: sample, then stop at eos_token (included, as the
 // reference), at a stop sequence, or after max_new_tokens; otherwise advance
 // the decoder with the token. The stop rules live here only: the CLI, the
@@ -12,7 +12,7 @@
 
 #include "generation/generate_options.h"
 #include "generation/sampler.h"
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 
 namespace lst {
 
@@ -24,7 +24,7 @@ class GenerationSession {
  public:
   // `decoder` must outlive the session; `stream` separates the rows of a
   // batch (independent random streams of one seed).
-  GenerationSession(Decoder& decoder, const GenerateOptions& options, uint64_t stream = 0);
+  GenerationSession(IncrementalDecoder& decoder, const GenerateOptions& options, uint64_t stream = 0);
 
   // Starts from the prompt (n >= 1 token ids).
   void prefill(const int32_t* prompt, int64_t n);
@@ -41,10 +41,10 @@ class GenerationSession {
   Step next();
 
   const std::vector<int32_t>& tokens() const { return tokens_; }   // the new tokens
-  const Decoder& decoder() const { return decoder_; }
+  const IncrementalDecoder& decoder() const { return decoder_; }
 
  private:
-  Decoder& decoder_;
+  IncrementalDecoder& decoder_;
   GenerateOptions options_;
   Sampler sampler_;
   std::vector<int32_t> tokens_;
@@ -59,12 +59,12 @@ struct GenerateResult {
   int passes_context_limit_at = -1;   // the step flagged Step::passes_context_limit, or -1
 };
 
-// A Decoder for `model` with the options' context mode and attention probe.
-std::unique_ptr<Decoder> make_decoder(Model& model, const GenerateOptions& options);
+// A IncrementalDecoder for `model` with the options' context mode and attention probe.
+std::unique_ptr<IncrementalDecoder> make_decoder(Model& model, const GenerateOptions& options);
 
 // The whole loop; on_token(token, index) may return false to stop
 // (FinishReason::kCallback).
-GenerateResult generate(Decoder& decoder, const int32_t* prompt, int64_t n,
+GenerateResult generate(IncrementalDecoder& decoder, const int32_t* prompt, int64_t n,
                         const GenerateOptions& options, uint64_t stream = 0,
                         const std::function<bool(int32_t, int)>& on_token = nullptr);
 

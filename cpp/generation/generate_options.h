@@ -10,7 +10,7 @@
 
 #include "generation/sampler.h"
 #include "model/config.h"
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 
 namespace lst {
 

@@ -22,7 +22,7 @@ void validate(const SamplingOptions& o) {
   LST_CHECK(o.top_p > 0 && o.top_p <= 1, "top_p must be in (0, 1], got ", o.top_p);
 }
 
-int Sampler::seed_top_k(double filter_thres, int V) {
+int Sampler::reference_top_k(double filter_thres, int V) {
   const int k = static_cast<int>((1.0 - filter_thres) * V);  // Python int(): truncation
   return std::clamp(k, 1, V);
 }
@@ -38,7 +38,7 @@ int32_t Sampler::sample(const float* logits, int V, uint64_t step) {
               " (not finite: the weights or activations overflow float32)");
   // Candidates sorted by logit, descending; ties keep the lower id first.
   int k = V;
-  if (o_.filter_thres >= 0) k = seed_top_k(o_.filter_thres, V);
+  if (o_.filter_thres >= 0) k = reference_top_k(o_.filter_thres, V);
   else if (o_.top_k > 0) k = std::min(o_.top_k, V);
   const bool greedy = !o_.do_sample || o_.temperature <= 0 || k == 1;
   idx_.resize(V);

@@ -1,4 +1,4 @@
-// Choosing the next token from logits: the seed's filter_thres top-k rule and
+// Choosing the next token from logits: the reference package's filter_thres top-k rule and
 // temperature (docs/SPEC.md §5), plus greedy, top-k, top-p and plain sampling. The
 // random numbers come from a counter-based generator, so the same seed gives
 // the same tokens natively, in Node and in the browser.
@@ -15,7 +15,7 @@ double counter_uniform(uint64_t seed, uint64_t stream, uint64_t counter);
 struct SamplingOptions {
   bool do_sample = true;      // false: greedy (argmax)
   double temperature = 1.0;   // <= 0 also means greedy
-  double filter_thres = -1;   // the seed's rule when in [0, 1]: k = int((1 - thres) * V), >= 1
+  double filter_thres = -1;   // the reference package's rule when in [0, 1]: k = int((1 - thres) * V), >= 1
   int top_k = 0;              // 0 = off (applied when filter_thres is not given)
   double top_p = 1.0;         // nucleus: smallest set with probability >= top_p
 };
@@ -29,9 +29,9 @@ class Sampler {
   // Picks a token from logits (V). `step` indexes the random stream, so a
   // run can be replayed from any point.
   int32_t sample(const float* logits, int V, uint64_t step);
-  // The seed's k for a vocabulary: int((1 - filter_thres) * V), at least 1
-  // (docs/SPEC.md §6 B5: the seed yields NaN at k = 0).
-  static int seed_top_k(double filter_thres, int V);
+  // The reference package's k for a vocabulary: int((1 - filter_thres) * V), at least 1
+  // (docs/SPEC.md §6 B5: the reference package yields NaN at k = 0).
+  static int reference_top_k(double filter_thres, int V);
 
  private:
   SamplingOptions o_;

@@ -1,4 +1,4 @@
-// Elementwise activations. GELU is the exact (erf) form the seed's nn.GELU()
+// Elementwise activations. GELU is the exact (erf) form the reference package's nn.GELU()
 // computes (a tanh approximation is off by up to 2e-4 and fails the golden
 // tests), on the vector erf of simd_erf.h. Forward and backward side by side;
 // the backward accumulates (llm.c).

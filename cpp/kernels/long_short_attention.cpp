@@ -13,7 +13,7 @@
 namespace lst {
 
 namespace {
-constexpr float kMasked = -FLT_MAX;  // the seed's masked_fill value
+constexpr float kMasked = -FLT_MAX;  // the reference package's masked_fill value
 
 // max of x[0, n)
 inline float row_max(const float* x, size_t n) {
@@ -173,7 +173,7 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
     const float inv = 1.0f / sum;
     for (size_t j = 0; j < ld; ++j) row[j] *= inv;
     if (training && training->lse) training->lse[i] = m + std::log(sum);
-    if (drop) {  // the seed's attn_dropout, on the weights after the softmax
+    if (drop) {  // the reference package's attn_dropout, on the weights after the softmax
       drop->apply(row, unit0(t), int64_t(cols));
       drop->apply(row + cols, unit0(t) + training->global_units, int64_t(L));
     }

@@ -20,7 +20,7 @@ namespace lst {
 // Global tokens of one block of `rows` keys:
 //   p = kv · Wp^T (rows, r); rows with row_mask[i] == 0 get -FLT_MAX;
 //   softmax over the rows, per column; out[c, :] = sum_i p[i, c] kv[i, :].
-// A fully masked block gets weights 1/rows (the seed's behaviour).
+// A fully masked block gets weights 1/rows (the reference package's behaviour).
 // kv: (rows, dh) stride kv_stride; Wp: (r, dh); out: (r, dh) stride out_stride;
 // row_mask: (rows) or null = all real; scratch: dynamic_projection_scratch(rows, r).
 void dynamic_projection(float* out, size_t out_stride, const float* kv, size_t kv_stride,
@@ -70,7 +70,7 @@ struct GlobalKeys {
 // The local keys (LayerNorm_local-ed) by position: the key of position p is
 // rows + (p - rows_pos0) * stride for p in [rule.local_first(t), seq_len).
 // Slots outside [0, seq_len) are masked and hold `oob_key` in a uniform row
-// (local_norm.bias: the LayerNorm of the seed's -1 padding).
+// (local_norm.bias: the LayerNorm of the reference package's -1 padding).
 struct LocalKeys {
   const float* rows;
   size_t stride;
@@ -91,7 +91,7 @@ struct QueryBlock {
 
 // What a training forward asks of the kernel beyond the output
 // (train/attention_train.cpp): the softmax statistics its backward
-// recomputes the weights from, and the attention dropout of the seed's
+// recomputes the weights from, and the attention dropout of the reference package's
 // attn_dropout (applied to the weights after the softmax).
 struct AttentionTrainingSink {
   float* lse = nullptr;  // (count) max + log(sum exp) per row; -inf for a uniform row

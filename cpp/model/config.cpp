@@ -96,7 +96,7 @@ Config Config::from_json(const std::string& text) {
   check_json_nesting(text, 2, "config");
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   LST_CHECK(!j.is_discarded(), "config: invalid JSON");
-  LST_CHECK(j.is_object(), "config: expected a JSON object of the seed's kwargs, got ", shown(j));
+  LST_CHECK(j.is_object(), "config: expected a JSON object of the reference package's kwargs, got ", shown(j));
   for (const auto& [key, value] : j.items()) {
     bool known = false;
     for (const char* k : kKeys) known = known || key == k;

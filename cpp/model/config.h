@@ -1,4 +1,4 @@
-// The seed's constructor keyword arguments (docs/SPEC.md §1), validated.
+// The reference package's constructor keyword arguments (docs/SPEC.md §1), validated.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +26,7 @@ struct Config {
   int dim_head = 64;
   int heads = 8;
   int ff_mult = 4;
-  int segment_size = 16;  // causal only; 0 when non-causal (the seed's None)
+  int segment_size = 16;  // causal only; 0 when non-causal (the reference package's None)
   int r = 1;              // causal: tokens per segment; non-causal: global tokens
   // Training only (docs/SPEC.md §5.4): inference ignores them, == too.
   double ff_dropout = 0;   // on the feed-forward's GELU output
@@ -42,7 +42,7 @@ struct Config {
   // Throws lst::Error naming the first bad field.
   void validate() const;
 
-  // JSON of the seed's kwargs. Missing optional keys take the seed's
+  // JSON of the reference package's kwargs. Missing optional keys take the reference package's
   // defaults, which depend on `causal` (segment_size 16/None, r 1/128).
   static Config from_json(const std::string& json_text);
   std::string to_json() const;

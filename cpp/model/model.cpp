@@ -51,7 +51,7 @@ Config Model::resolve_config(const SafeTensors& st, const Config* config_overrid
   auto it = st.metadata().find("config");
   LST_CHECK(it != st.metadata().end(),
             "no model config: the file has no __metadata__ 'config' and none was given "
-            "(pass the seed's constructor kwargs, or put a config.json beside the file)");
+            "(pass the reference package's constructor kwargs, or put a config.json beside the file)");
   return Config::from_json(it->second);
 }
 

@@ -1,4 +1,4 @@
-// A Long-Short Transformer language model (docs/SPEC.md §3): the seed's
+// A Long-Short Transformer language model (docs/SPEC.md §3): the reference package's
 // LongShortTransformer with its weights, packed GEMMs and thread pool.
 // One call at a time per Model (it reuses its buffers and thread pool); use
 // one Model per thread to run several concurrently. The pool is the model's
@@ -54,7 +54,7 @@ class Model {
 
   // tokens: (b, n) ids in [0, num_tokens); mask: (b, n) 1 = real token, or
   // null; logits: (b, n, num_tokens). Rows of the batch are independent
-  // (unlike the seed's batched non-causal call, docs/SPEC.md §6 B1).
+  // (unlike the reference package's batched non-causal call, docs/SPEC.md §6 B1).
   void forward(const int32_t* tokens, const uint8_t* mask, int64_t b, int64_t n, float* logits);
 
   // Validates ids and shape; throws lst::Error naming the offending entry.
@@ -75,7 +75,7 @@ class Model {
                       AttentionProbe* probe = nullptr);
 
   // Writes the state_dict (F32, or F16 when `f16`) with the config in
-  // __metadata__["config"], as the seed's names.
+  // __metadata__["config"], as the reference package's names.
   std::vector<uint8_t> save_safetensors(bool f16 = false) const;
 
  private:

@@ -1,4 +1,4 @@
-// The model's parameters under the seed's PyTorch state_dict names (docs/SPEC.md §2).
+// The model's parameters under the reference package's PyTorch state_dict names (docs/SPEC.md §2).
 // Linear weights keep PyTorch's (out, in) layout; the GEMM backend packs its
 // own copy at model construction.
 #pragma once
@@ -46,14 +46,14 @@ struct NamedTensor {
   bool is_buffer = false;
 };
 
-// Every tensor of the state_dict, in the seed's order. The same table names
+// Every tensor of the state_dict, in the reference package's order. The same table names
 // the gradients (a Weights used as a gradient holder) and the optimiser state.
 std::vector<NamedTensor> state_dict(Weights& w, const Config& c);
 
 // Sizes every tensor for `c` (zero-filled; freqs set to 1/10000^(2i/dh)).
 Weights allocate_weights(const Config& c);
 
-// The seed's default initialisation (PyTorch: Embedding N(0,1), Linear
+// The reference package's default initialisation (PyTorch: Embedding N(0,1), Linear
 // kaiming-uniform weights and uniform biases, LayerNorm 1/0), from a seeded
 // PRNG that gives the same weights natively and in wasm. Not torch's
 // numbers; statistically the same.

@@ -35,8 +35,8 @@ void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t
   a.layers.resize(c.depth);
   for (auto& L : a.layers) {
     L.res_a = cv.take(BN * D);
-    L.lna_mean = cv.take(BN);
-    L.lna_rstd = cv.take(BN);
+    L.attn_ln_mean = cv.take(BN);
+    L.attn_ln_rstd = cv.take(BN);
     L.qkv = cv.take(BN * 2 * I);
     L.lkv = cv.take(BN * I);
     L.lkv_mean = cv.take(BH * N);
@@ -49,15 +49,15 @@ void carve(Activations<T>& a, Carver<T>& cv, const Config& c, int64_t B, int64_t
     L.lse = cv.take(BH * N);
     L.attn = cv.take(BN * I);
     L.res_f = cv.take(BN * D);
-    L.lnf_mean = cv.take(BN);
-    L.lnf_rstd = cv.take(BN);
+    L.ff_ln_mean = cv.take(BN);
+    L.ff_ln_rstd = cv.take(BN);
     L.ffh = cv.take(BN * Hd);
     L.cos_t = cv.take(N * half);
     L.sin_t = cv.take(N * half);
   }
   a.res_out = cv.take(BN * D);
-  a.lnF_mean = cv.take(BN);
-  a.lnF_rstd = cv.take(BN);
+  a.final_ln_mean = cv.take(BN);
+  a.final_ln_rstd = cv.take(BN);
   a.probs = cv.take(BN * V);
   a.ybuf = cv.take(BN * D);
   a.hbuf = cv.take(BN * Hd);

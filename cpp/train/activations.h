@@ -15,8 +15,8 @@ namespace lst::train {
 template <class T>
 struct LayerActivations {
   T* res_a;      // (B, N, D)  residual stream entering the attention block
-  T* lna_mean;   // (B, N)
-  T* lna_rstd;   // (B, N)
+  T* attn_ln_mean;   // (B, N)
+  T* attn_ln_rstd;   // (B, N)
   T* qkv;        // (B, N, 2I) q (rotated, scaled) | kv (rotated)
   T* lkv;        // (B, N, I)  LayerNorm_local(kv)
   T* lkv_mean;   // (B, H, N)
@@ -29,8 +29,8 @@ struct LayerActivations {
   T* lse;        // (B, H, N)
   T* attn;       // (B, N, I)  heads concatenated, input of to_out
   T* res_f;      // (B, N, D)  residual stream entering the feed-forward block
-  T* lnf_mean;   // (B, N)
-  T* lnf_rstd;   // (B, N)
+  T* ff_ln_mean;   // (B, N)
+  T* ff_ln_rstd;   // (B, N)
   T* ffh;        // (B, N, Hd) net.0 output, before GELU
   T* cos_t;      // (N, dh/2) rotary tables of this layer's freqs
   T* sin_t;      // (N, dh/2)
@@ -41,8 +41,8 @@ struct Activations {
   int64_t B = 0, n = 0, N = 0, G = 0;
   std::vector<LayerActivations<T>> layers;
   T* res_out;    // (B, N, D) residual stream after the last layer
-  T* lnF_mean;   // (B, N)
-  T* lnF_rstd;   // (B, N)
+  T* final_ln_mean;   // (B, N)
+  T* final_ln_rstd;   // (B, N)
   T* probs;      // (B, N, V) logits, then softmax, then dlogits
   // scratch shared by every layer
   T* ybuf;       // (B, N, D)  a LayerNorm output (recomputed in the backward)

@@ -1,4 +1,4 @@
-// The optimiser of the seed's train.py: torch.optim.Adam (optionally AdamW's
+// The optimiser of the reference package's train.py: torch.optim.Adam (optionally AdamW's
 // decoupled weight decay), torch.nn.utils.clip_grad_norm_, and an optional
 // linear-warmup / cosine learning-rate schedule. Flat float buffers in the
 // ParamLayout order.

@@ -1,5 +1,5 @@
 // Training checkpoints. The model file is a plain safetensors state_dict
-// under the seed's names with the config in __metadata__["config"], so the
+// under the reference package's names with the config in __metadata__["config"], so the
 // PyTorch package loads it as is:
 //
 //   from safetensors.torch import load_file
@@ -12,7 +12,7 @@
 //
 // Where there are no files (the JS Trainer), the same content travels as one
 // safetensors file in memory, the trainer state: the model's tensors under the
-// seed's names (so it also loads as a model) plus the sidecar's tensors and
+// reference package's names (so it also loads as a model) plus the sidecar's tensors and
 // metadata, and __metadata__["kind"] = "lst-trainer-state".
 #pragma once
 #include <cstddef>

@@ -89,7 +89,7 @@ void WindowSampler::sample(int32_t* out, int64_t b, int64_t len) {
             " (sequence length + 1)");
   SplitMix64 rng{state_};
   for (int64_t i = 0; i < b; ++i) {
-    // the seed: randint(0, size - seq_len - 1), i.e. start in [0, size - len)
+    // the reference package: randint(0, size - seq_len - 1), i.e. start in [0, size - len)
     const size_t start = rng.below(size - len);
     for (int64_t t = 0; t < len; ++t) out[i * len + t] = (*data_)[start + t];
   }

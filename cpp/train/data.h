@@ -1,8 +1,8 @@
 // Byte-level training data (docs/SPEC.md §5): any file as bytes (raw, or gzip when
-// the build has zlib), split as the seed splits enwik8 (first 90e6 bytes
+// the build has zlib), split as the reference package splits enwik8 (first 90e6 bytes
 // train, next 5e6 validation) or by a held-out fraction at the end, and
 // random windows of seq + 1 bytes from a seeded, resumable generator (the
-// seed's TextSamplerDataset: start uniform in [0, size - seq - 1)).
+// reference package's TextSamplerDataset: start uniform in [0, size - seq - 1)).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +19,7 @@ struct DataSplit {
   std::vector<uint8_t> train, valid;
 };
 
-// The seed's enwik8 split: bytes [0, 90e6) train, [90e6, 95e6) validation.
+// The reference package's enwik8 split: bytes [0, 90e6) train, [90e6, 95e6) validation.
 DataSplit split_enwik8(std::vector<uint8_t> bytes);
 // The last `valid_fraction` of the bytes held out (e.g. 0.1).
 DataSplit split_fraction(std::vector<uint8_t> bytes, double valid_fraction);

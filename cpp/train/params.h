@@ -1,4 +1,4 @@
-// Trainable parameters as one flat buffer (llm.c style) in the seed's
+// Trainable parameters as one flat buffer (llm.c style) in the reference package's
 // state_dict order, buffers (pos_emb.freqs) excluded. The same layout holds
 // the gradients and the optimiser's moments, so Adam, clipping and
 // accumulation are loops over one array; the names come from state_dict()
@@ -63,7 +63,7 @@ template <class T>
 Weights unflatten_weights(const T* flat, const Config& c,
                           const std::vector<std::vector<float>>* rotary_freqs = nullptr);
 
-// Each layer's pos_emb.freqs (read from the weights, identical in the seed).
+// Each layer's pos_emb.freqs (read from the weights, identical in the reference package).
 std::vector<std::vector<float>> rotary_freqs_of(const Weights& w);
 
 }  // namespace lst::train

@@ -6,11 +6,11 @@
 
 #include "core/error.h"
 #include "generation/generate.h"
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 #include "model/model.h"
 #include "runtime/thread_pool.h"
 #include "train/checkpoint.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/params.h"
 
 namespace lst::train {
@@ -41,8 +41,8 @@ Trainer::Trainer(const Config& c, const Weights& init, const TrainerOptions& o,
   LST_CHECK(data && data->train.size() > size_t(o.seq + 1), "trainer: training data has ",
             data ? data->train.size() : 0, " bytes, need more than seq + 1 = ", o.seq + 1);
   pool_ = std::make_unique<ThreadPool>(o.threads);
-  graph_ = std::make_unique<TrainGraph<float>>(c_, *pool_, o.backend);
-  graph_->reserve(o.batch, o.seq);
+  pass_ = std::make_unique<TrainingPass<float>>(c_, *pool_, o.backend);
+  pass_->reserve(o.batch, o.seq);
   params_ = flatten_weights<float>(init, c_);
   grads_.assign(params_.size(), 0.0f);
   param_ptrs_ = ParamPtrs<float>::bind(params_.data(), c_);
@@ -100,19 +100,17 @@ OptimState Trainer::optim_state() const {
 Weights Trainer::weights() const { return unflatten_weights(params_.data(), c_, &freqs_); }
 
 double Trainer::step() {
-  const auto& P = param_ptrs_;
-  const auto& G = grad_ptrs_;
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   double loss_sum = 0;
   for (int64_t a = 0; a < o_.accum; ++a) {
     sampler_->sample(batch_.data(), o_.batch, o_.seq + 1);
     // A fresh dropout mask per micro-batch, a function of (seed, step, a): a
     // resumed run draws the same masks as an uninterrupted one.
-    graph_->set_dropout(DropoutMasks{float(c_.ff_dropout), float(c_.attn_dropout),
+    pass_->set_dropout(DropoutMasks{float(c_.ff_dropout), float(c_.attn_dropout),
                                      splitmix64_at(splitmix64_mix(o_.seed ^ 0xD80F0D80F0ull),
                                                    uint64_t(step_) * uint64_t(o_.accum) + uint64_t(a))});
-    loss_sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
-    graph_->backward(P, G);  // sums over micro-batches, as loss.backward() does
+    loss_sum += pass_->forward_sequences(param_ptrs_, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
+    pass_->backward(param_ptrs_, grad_ptrs_);  // sums over micro-batches, as loss.backward() does
   }
   grad_norm_ = clip_grad_norm(grads_.data(), grads_.size(), o_.clip);
   const double loss = loss_sum / double(o_.accum);
@@ -128,13 +126,12 @@ double Trainer::step() {
 }
 
 double Trainer::validate() {
-  const auto& P = param_ptrs_;
   WindowSampler vs(&data_->valid, 0x5EED0F7A1D ^ o_.seed);  // same windows every time
-  graph_->set_dropout(DropoutMasks{});  // evaluation mode
+  pass_->set_dropout(DropoutMasks{});  // evaluation mode
   double sum = 0;
   for (int64_t i = 0; i < o_.valid_batches; ++i) {
     vs.sample(batch_.data(), o_.batch, o_.seq + 1);
-    sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
+    sum += pass_->forward_sequences(param_ptrs_, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
   }
   return sum / double(std::max<int64_t>(1, o_.valid_batches));
 }
@@ -143,7 +140,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime) 
   LST_CHECK(len >= 0 && len <= 100000000, "sample length must be an integer in [0, 1e8], got ", len);
   Sample out;
   if (prime) {
-    LST_CHECK(!prime->empty(), "the prime is empty (the seed needs at least one token)");
+    LST_CHECK(!prime->empty(), "the prime is empty (the reference package needs at least one token)");
     out.prime = *prime;
   } else {
     // sample_prime bytes of validation data, different at every step
@@ -155,7 +152,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime) 
     }
   }
   Model model(c_, weights(), ModelOptions{o_.backend, pool_->num_threads(), pool_.get()});
-  Decoder dec(model);
+  IncrementalDecoder dec(model);
   // train.py's sampling: the reference generate() defaults (filter_thres 0.9, temperature 1).
   GenerateOptions g = GenerateOptions::from_json("", c_);
   g.max_new_tokens = int(len);
@@ -222,7 +219,7 @@ double evaluate_bytes(const Config& c, const Weights& w, const std::vector<uint8
   LST_CHECK(data.size() >= 2, "evaluation data needs at least 2 bytes, got ", data.size());
   LST_CHECK(seq >= 1 && batch >= 1, "evaluation: seq and batch must be >= 1");
   ThreadPool pool(threads);
-  TrainGraph<float> graph(c, pool);
+  TrainingPass<float> pass(c, pool);
   std::vector<float> params = flatten_weights<float>(w, c);
   const auto P = ParamPtrs<float>::bind(params.data(), c);
   const auto freqs = rotary_freqs_of(w);
@@ -244,7 +241,7 @@ double evaluate_bytes(const Config& c, const Weights& w, const std::vector<uint8
       ++j;
     }
     const int64_t b = int64_t(j - i);
-    nats += graph.forward_sequences(P, freqs, buf.data(), nullptr, b, len) * double(b * (len - 1));
+    nats += pass.forward_sequences(P, freqs, buf.data(), nullptr, b, len) * double(b * (len - 1));
     count += b * (len - 1);
     i = j;
   }

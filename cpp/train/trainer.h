@@ -1,4 +1,4 @@
-// The seed's train.py as a library loop (docs/SPEC.md §5): random windows, gradient
+// The reference package's train.py as a library loop (docs/SPEC.md §5): random windows, gradient
 // accumulation (micro-batch gradients SUM), global-norm clipping, Adam,
 // periodic validation, samples and checkpoints. Front ends (the CLI, the
 // wasm bindings) drive it and receive events to print or forward.
@@ -25,7 +25,7 @@ class ThreadPool;
 namespace lst::train {
 
 template <class T>
-class TrainGraph;
+class TrainingPass;
 
 struct TrainerEvent {
   enum Kind { kStep, kValid, kSample, kCheckpoint } kind = kStep;
@@ -82,7 +82,7 @@ class Trainer {
   TrainerOptions o_;
   const DataSplit* data_;
   std::unique_ptr<ThreadPool> pool_;
-  std::unique_ptr<TrainGraph<float>> graph_;
+  std::unique_ptr<TrainingPass<float>> pass_;
   std::vector<float> params_, grads_;
   // Views of params_ / grads_ by tensor, bound once (binding allocates);
   // rebound when resume() replaces params_.
@@ -101,7 +101,7 @@ class Trainer {
 double evaluate_bytes(const Config& c, const Weights& w, const std::vector<uint8_t>& data,
                       int64_t seq, int64_t batch, int threads, int64_t max_windows = 0);
 
-// A byte as the seed shows it: chr(max(32, b)).
+// A byte as the reference package shows it: chr(max(32, b)).
 std::string decode_bytes(const int32_t* tokens, int64_t n);
 
 }  // namespace lst::train

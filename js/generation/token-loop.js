@@ -10,7 +10,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 
 /** The one-time warning of a generation whose context passes max_seq_len in the exact mode. */
 export function pastContextWarning(maxSeqLen) {
-  return `the context passes max_seq_len (${maxSeqLen}): from here on the exact mode (the seed's) re-encodes the ` +
+  return `the context passes max_seq_len (${maxSeqLen}): from here on the exact mode (the reference package's) re-encodes the ` +
     `last ${maxSeqLen} tokens for every new token, about 100x slower per token; context_mode: 'reencode' is the fast mode`;
 }
 

@@ -1,4 +1,4 @@
-// The seed's training math on explicit batches, through the wasm: the
+// The reference package's training math on explicit batches, through the wasm: the
 // AutoregressiveWrapper loss and every parameter's gradient
 // (Trainer.gradients), and train.py's loop on given micro-batches
 // (Trainer.trainSteps: gradients summed over accum micro-batches,
@@ -39,7 +39,7 @@ async function open(init, options, fn) {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${fn}: seed must be a non-negative integer, got ${describe(seed)}`);
   const bytes = init === undefined || init === null ? new Uint8Array(0) : await readInit(init, fn);
   const { Module, threads } = await startEngine(options);
-  const native = new Module.WasmGradients();
+  const native = new Module.WasmBatchTrainer();
   let file = null;
   try {
     file = heapBuffer(Module, bytes, 'weight file');
@@ -88,7 +88,7 @@ function flattenMask(mask, dims, fn) {
 }
 
 /**
- * The seed's AutoregressiveWrapper loss on `tokens` (b, n+1) and the gradient
+ * The reference package's AutoregressiveWrapper loss on `tokens` (b, n+1) and the gradient
  * of every trainable parameter (loss.backward()).
  * @param {any} init safetensors bytes, path, URL or a LongShortTransformer (null: a seeded init of options.config)
  * @param {any} tokens (b, n+1) ids: number[][], a typed array with options.dims, or { data, dims }
@@ -112,7 +112,7 @@ export async function computeGradients(init, tokens, options = {}) {
 }
 
 /**
- * The seed's train.py loop on given micro-batches: for each step, the loss
+ * The reference package's train.py loop on given micro-batches: for each step, the loss
  * and backward of each of its `accum` micro-batches (gradients summed),
  * clip_grad_norm_(clip), Adam (lr, betas, eps; weight_decay > 0: AdamW).
  * @param {any} init initial weights (as computeGradients)

@@ -1,4 +1,4 @@
-// Training from JavaScript: the seed's train.py loop (cpp/train/, the same
+// Training from JavaScript: the reference package's train.py loop (cpp/train/, the same
 // code as `lst train`) through the wasm. One optimiser step per synchronous
 // wasm call; run() yields to the event loop between steps (like the
 // generation token loop), so progress callbacks, AbortSignals and UI repaints
@@ -20,7 +20,7 @@ const TRAINER_KEYS = ['batch', 'accum', 'seq', 'steps', 'lr', 'betas', 'eps', 'w
 const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'config', 'init', 'data', 'valid_fraction', 'preset', ...TRAINER_KEYS];
 const RUN_OPTIONS = ['steps', 'valid_every', 'sample_every', 'sample_len', 'progress_callback', 'signal'];
 
-/** The seed's train.py model: LongShortTransformer(num_tokens=256, dim=512, depth=8, heads=8, max_seq_len=1024, causal=True, window_size=128). */
+/** The reference package's train.py model: LongShortTransformer(num_tokens=256, dim=512, depth=8, heads=8, max_seq_len=1024, causal=True, window_size=128). */
 export const SEED_TRAIN_CONFIG = Object.freeze({
   num_tokens: 256, dim: 512, depth: 8, heads: 8, max_seq_len: 1024, causal: true, window_size: 128,
 });
@@ -70,7 +70,7 @@ async function readDataRaw(data, fn) {
 }
 
 /**
- * Trains a byte-level Long-Short Transformer with the seed's train.py loop
+ * Trains a byte-level Long-Short Transformer with the reference package's train.py loop
  * (random windows of seq + 1 bytes, gradient accumulation, global-norm
  * clipping, Adam/AdamW, optional warmup and cosine decay) in WebAssembly.
  * Get one with {@link Trainer.create}; free it with {@link Trainer#dispose}.
@@ -117,10 +117,10 @@ export class Trainer {
     }
 
     // The model: init weights (config from the file unless given), else a
-    // seeded init of config (the seed's train.py model with preset 'seed').
+    // seeded init of config (the reference package's train.py model with preset 'seed').
     let config = options.config;
     if (config === undefined && (options.init === undefined || options.init === null)) {
-      if (options.preset !== 'seed') throw new Error(`${fn}: pass config (the seed's kwargs) or init (weights), or preset: 'seed'`);
+      if (options.preset !== 'seed') throw new Error(`${fn}: pass config (the reference package's kwargs) or init (weights), or preset: 'seed'`);
       config = SEED_TRAIN_CONFIG;
     }
     const configJson = config === undefined || config === null ? '' : configToJson(config);
@@ -154,7 +154,7 @@ export class Trainer {
   }
 
   /**
-   * The seed's AutoregressiveWrapper loss on `tokens` (b, n+1) and every
+   * The reference package's AutoregressiveWrapper loss on `tokens` (b, n+1) and every
    * parameter's gradient, in state_dict order (`gradients.tensors` names
    * and shapes them; `gradients.get(name)` is one tensor).
    * @param {any} init safetensors bytes/path/URL or a LongShortTransformer; null: a seeded init of options.config
@@ -167,7 +167,7 @@ export class Trainer {
   }
 
   /**
-   * The seed's train.py loop on given micro-batches `{ data, dims: [steps,
+   * The reference package's train.py loop on given micro-batches `{ data, dims: [steps,
    * accum, b, n+1] }`: losses before each update, the final weights.
    * @param {any} init
    * @param {{ data: ArrayLike<number|bigint>, dims: number[] }} batches
@@ -178,7 +178,7 @@ export class Trainer {
     return trainSteps(init, batches, options);
   }
 
-  /** The seed's kwargs of the model being trained. */
+  /** The reference package's kwargs of the model being trained. */
   get config() {
     this._check();
     return this._config;
@@ -244,7 +244,7 @@ export class Trainer {
   }
 
   /**
-   * `len` bytes sampled with the seed's rule (top-k filter_thres 0.9,
+   * `len` bytes sampled with the reference package's rule (top-k filter_thres 0.9,
    * temperature 1) after `prime` (text or bytes), by default sample_prime
    * bytes of validation data. Returns the prime followed by the new text.
    * @param {number} [len]
@@ -264,7 +264,7 @@ export class Trainer {
       if (typeof prime === 'string') primeBytes = new TextEncoder().encode(prime);
       else if (prime instanceof Uint8Array) primeBytes = prime;
       else throw new TypeError(`sample: prime must be a string or a Uint8Array, got ${describe(prime)}`);
-      if (primeBytes.length === 0) throw new Error('sample: the prime is empty (the seed needs at least one token)');
+      if (primeBytes.length === 0) throw new Error('sample: the prime is empty (the reference package needs at least one token)');
     }
     const { native } = this._state;
     return wasmCall(this, () => {
@@ -360,7 +360,7 @@ export class Trainer {
   }
 
   /**
-   * The current weights as safetensors (the seed's state_dict names, the
+   * The current weights as safetensors (the reference package's state_dict names, the
    * config in `__metadata__.config`): loadable by LongShortTransformer.load
    * and by PyTorch's load_state_dict.
    * @param {{ dtype?: 'float32'|'float16' }} [options]
@@ -383,7 +383,7 @@ export class Trainer {
    * The whole training state as bytes to store (IndexedDB, a file, ...):
    * the weights, Adam's moments and step counter, the step count and the
    * data sampler's state, as `lst train` checkpoints them. One safetensors
-   * file (the weights under the seed's names, so it also loads as a model;
+   * file (the weights under the reference package's names, so it also loads as a model;
    * `__metadata__.kind` is `'lst-trainer-state'`, `.train` the options it
    * ran with), with a checksum. {@link Trainer#resume} continues from it.
    * @returns {Uint8Array}

@@ -79,12 +79,12 @@ export class LongShortTransformerWorker {
   }
 
   /**
-   * A fresh model (the seed's kwargs + seed) in a new Worker.
+   * A fresh model (the reference package's kwargs + seed) in a new Worker.
    * @param {import('../index.js').CreateOptions} options
    * @returns {Promise<LongShortTransformerWorker>}
    */
   static async create(options) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`create: expected the seed's kwargs, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`create: expected the reference package's kwargs, got ${describe(options)}`);
     const { wasmPaths } = resolveForWorker(undefined, options.wasmPaths);
     return LongShortTransformerWorker._start(options.wasmPaths, 'create', [{ ...options, wasmPaths }], {});
   }
@@ -94,7 +94,7 @@ export class LongShortTransformerWorker {
     if (this._conn.disposed) throw new Error('model was disposed');
   }
 
-  /** The seed's kwargs of this model. */
+  /** The reference package's kwargs of this model. */
   get config() { this._check(); return this._info.config; }
   /** Trainable parameters. */
   get numParameters() { this._check(); return this._info.numParameters; }
@@ -141,7 +141,7 @@ export class LongShortTransformerWorker {
   }
 
   /**
-   * The seed's generate(), run in the Worker; `callback` receives each step
+   * The reference package's generate(), run in the Worker; `callback` receives each step
    * on this thread as it is made, and `signal` aborts between tokens.
    * @param {string|number[]|string[]|number[][]} prompt
    * @param {import('../index.js').GenerateOptions} [options]

@@ -42,7 +42,7 @@ async function postableInit(init, wasmPaths, fn) {
 }
 
 /**
- * The seed's train.py loop (Trainer) in a Worker. Get one with
+ * The reference package's train.py loop (Trainer) in a Worker. Get one with
  * {@link TrainerWorker.create}; free it with {@link TrainerWorker#dispose}.
  */
 export class TrainerWorker {
@@ -109,7 +109,7 @@ export class TrainerWorker {
     if (this._conn.disposed) throw new Error(DISPOSED);
   }
 
-  /** The seed's kwargs of the model being trained. */
+  /** The reference package's kwargs of the model being trained. */
   get config() { this._check(); return this._info.config; }
   /** The resolved training options (batch, accum, seq, steps, lr, ...). */
   get options() { this._check(); return this._info.options; }
@@ -214,7 +214,7 @@ export class TrainerWorker {
   }
 
   /**
-   * `len` bytes sampled with the seed's rule after `prime` (default: validation bytes).
+   * `len` bytes sampled with the reference package's rule after `prime` (default: validation bytes).
    * @param {number} [len]
    * @param {string|Uint8Array} [prime]
    * @returns {Promise<string>}

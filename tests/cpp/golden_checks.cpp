@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "generation/generate.h"
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 #include "model/model.h"
 
 namespace lst::test {
@@ -47,7 +47,7 @@ void check_forward(const std::string& name, const LoadedFile& f) {
 }
 
 // Greedy generation past max_seq_len, token for token, one decoder per row
-// (the seed's batched call is row-independent here: all-true masks).
+// (the reference package's batched call is row-independent here: all-true masks).
 void check_generate(const std::string& name, const LoadedFile& f) {
   const SafeTensors& st = *f.st;
   const auto& md = st.metadata();
@@ -63,7 +63,7 @@ void check_generate(const std::string& name, const LoadedFile& f) {
   for (GemmBackend be : {GemmBackend::kBuiltin, GemmBackend::kXnnpack}) {
     if (!gemm_backend_available(be)) continue;
     Model model = Model::from_safetensors(st, nullptr, {be, 1});
-    Decoder dec(model);
+    IncrementalDecoder dec(model);
     int mismatches = 0;
     for (int64_t row = 0; row < b; ++row) {
       GenerateResult r = generate(dec, prompt.data() + row * t, t, o, row);

@@ -1,6 +1,6 @@
 // Golden checkers of the training kinds (../shared/golden/README.md):
 //  - train_grad: the AutoregressiveWrapper loss and every parameter gradient;
-//  - train_steps: the seed's train.py loop (accumulation, clipping, Adam).
+//  - train_steps: the reference package's train.py loop (accumulation, clipping, Adam).
 // Registered in golden_checks.cpp's kChecks.
 #include <catch2/catch.hpp>
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include "model/model.h"
 #include "runtime/thread_pool.h"
 #include "train/adam.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/params.h"
 
 namespace lst::test {
@@ -57,7 +57,7 @@ void check_train_grad(const std::string& name, const LoadedFile& f) {
   const auto layout = train::ParamLayout::make(c);
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
-    train::TrainGraph<float> graph(c, pool);
+    train::TrainingPass<float> graph(c, pool);
     std::vector<float> params = train::flatten_weights<float>(w, c);
     std::vector<float> grads(params.size(), 0.0f);
     auto P = train::ParamPtrs<float>::bind(params.data(), c);
@@ -113,7 +113,7 @@ void check_train_steps(const std::string& name, const LoadedFile& f) {
   const auto layout = train::ParamLayout::make(c);
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
-    train::TrainGraph<float> graph(c, pool);
+    train::TrainingPass<float> graph(c, pool);
     std::vector<float> params = train::flatten_weights<float>(w, c);
     std::vector<float> grads(params.size(), 0.0f);
     train::Adam adam(params.size(), opt);

@@ -37,7 +37,7 @@ double dot(const Vec& a, const Vec& b) {
   return s;
 }
 
-// softmax with the seed's masked_fill(-FLT_MAX) semantics
+// softmax with the reference package's masked_fill(-FLT_MAX) semantics
 Vec masked_softmax(Vec s, const std::vector<bool>& visible) {
   for (size_t i = 0; i < s.size(); ++i)
     if (!visible[i]) s[i] = -double(FLT_MAX);
@@ -71,7 +71,7 @@ Mat attention(const Config& c, const LayerWeights& L, const Mat& y, const std::v
       }
       for (double& v : q[t]) v *= 1.0 / std::sqrt(double(dh));  // 4.4
     }
-    // 4.5 local keys; the seed pads missing windows with -1 before the norm
+    // 4.5 local keys; the reference package pads missing windows with -1 before the norm
     Mat lkv(N);
     for (int64_t t = 0; t < N; ++t) lkv[t] = layernorm(kv[t], L.local_norm_w, L.local_norm_b);
     const Vec pad_key = layernorm(Vec(dh, -1.0), L.local_norm_w, L.local_norm_b);

@@ -1,5 +1,5 @@
 // A naive reference of docs/SPEC.md §3-4, written for clarity, not speed: double
-// precision, one explicit key list and mask vector per query, the seed's -1
+// precision, one explicit key list and mask vector per query, the reference package's -1
 // padding pushed through LayerNorm instead of assumed to equal its bias.
 #pragma once
 #include <cstdint>

@@ -5,7 +5,7 @@
 
 using lst::Config;
 
-TEST_CASE("config takes the seed's defaults, which depend on causal", "[config]") {
+TEST_CASE("config takes the reference package's defaults, which depend on causal", "[config]") {
   Config c = Config::from_json(R"({"num_tokens": 256, "dim": 512, "depth": 6, "max_seq_len": 1024})");
   CHECK(c.causal);
   CHECK(c.window_size == 128);

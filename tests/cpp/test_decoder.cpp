@@ -6,7 +6,7 @@
 #include <random>
 
 #include "generation/generate.h"
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 #include "test_util.h"
 
 using namespace lst;
@@ -42,7 +42,7 @@ TEST_CASE("prefill + cached steps equal full forward passes bit for bit", "[deco
     const GemmBackend backend = cfg % 2 ? GemmBackend::kBuiltin : default_gemm_backend();
     const int threads = 1 + cfg % 3 / 2;
     Model model(c, test::random_weights(c, 500 + cfg), {backend, threads});
-    Decoder dec(model);
+    IncrementalDecoder dec(model);
     std::uniform_int_distribution<int> tok(0, c.num_tokens - 1);
     std::vector<int32_t> seq(1 + cfg % 13);
     for (auto& t : seq) t = tok(rng);
@@ -54,7 +54,7 @@ TEST_CASE("prefill + cached steps equal full forward passes bit for bit", "[deco
       if (step > 0) REQUIRE(dec.last_step_was_incremental());
       model.forward_last(seq.data(), seq.size(), last.data());
       REQUIRE(std::equal(last.begin(), last.end(), got));
-      if (step % 16 == 0) {  // every row's logits, as the seed's forward returns them
+      if (step % 16 == 0) {  // every row's logits, as the reference package's forward returns them
         all.resize(seq.size() * c.num_tokens);
         model.forward(seq.data(), nullptr, 1, seq.size(), all.data());
         REQUIRE(std::equal(last.begin(), last.end(), all.end() - c.num_tokens));
@@ -73,7 +73,7 @@ TEST_CASE("bit for bit at a realistic width too (dh 64, dim 256: the GEMMs' vect
   for (GemmBackend backend : {GemmBackend::kBuiltin, default_gemm_backend()})
     for (int threads : {1, 2}) {
       Model model(c, init_weights(c, 1), {backend, threads});
-      Decoder dec(model);
+      IncrementalDecoder dec(model);
       std::mt19937 rng(3);
       std::vector<int32_t> seq(37);
       for (auto& t : seq) t = rng() % 256;
@@ -117,7 +117,7 @@ TEST_CASE("the attention probe: the latest token's weights, the rule's layout", 
   std::mt19937_64 rng(17);
   Config c = random_causal_config(rng, 200);
   Model model(c, test::random_weights(c, 3));
-  Decoder dec(model);
+  IncrementalDecoder dec(model);
   dec.set_attention_probe(c.depth - 1, c.heads - 1);
   std::vector<int32_t> seq = {1, 2, 3};
   dec.prefill(seq.data(), seq.size());
@@ -142,11 +142,11 @@ TEST_CASE("the attention probe: the latest token's weights, the rule's layout", 
   }
 }
 
-TEST_CASE("past max_seq_len the decoder re-encodes the last max_seq_len tokens (the seed)", "[decoder]") {
+TEST_CASE("past max_seq_len the decoder re-encodes the last max_seq_len tokens (the reference package)", "[decoder]") {
   std::mt19937_64 rng(99);
   Config c = random_causal_config(rng, 24);
   Model model(c, test::random_weights(c, 5));
-  Decoder dec(model);
+  IncrementalDecoder dec(model);
   std::vector<int32_t> seq = {1, 2, 3};
   const float* got = dec.prefill(seq.data(), seq.size());
   std::vector<float> want(c.num_tokens);
@@ -164,7 +164,7 @@ TEST_CASE("re-encode mode keeps the context below max_seq_len and stays incremen
   std::mt19937_64 rng(7);
   Config c = random_causal_config(rng, 32);
   Model model(c, test::random_weights(c, 9));
-  Decoder dec(model, {ContextMode::kReencode, 8});
+  IncrementalDecoder dec(model, {ContextMode::kReencode, 8});
   std::vector<int32_t> seq = {1};
   const float* got = dec.prefill(seq.data(), 1);
   int full = 0;
@@ -183,11 +183,11 @@ TEST_CASE("re-encode mode keeps the context below max_seq_len and stays incremen
   CHECK(full <= 14);
 }
 
-TEST_CASE("the seed's filter_thres rule and the PRNG", "[sampler]") {
-  CHECK(Sampler::seed_top_k(0.9765625, 64) == 1);
-  CHECK(Sampler::seed_top_k(0.9, 256) == 25);
-  CHECK(Sampler::seed_top_k(0.9, 5) == 1);   // the seed's k = 0 -> NaN (B5); we keep 1
-  CHECK(Sampler::seed_top_k(0.0, 7) == 7);
+TEST_CASE("the reference package's filter_thres rule and the PRNG", "[sampler]") {
+  CHECK(Sampler::reference_top_k(0.9765625, 64) == 1);
+  CHECK(Sampler::reference_top_k(0.9, 256) == 25);
+  CHECK(Sampler::reference_top_k(0.9, 5) == 1);   // the reference package's k = 0 -> NaN (B5); we keep 1
+  CHECK(Sampler::reference_top_k(0.0, 7) == 7);
   std::vector<float> logits = {0.1f, 2.0f, 1.9f, -1.0f};
   SamplingOptions greedy;
   greedy.filter_thres = 1.0 - 1.5 / 4;
@@ -221,7 +221,7 @@ TEST_CASE("generate stops at eos (included) and at stop sequences", "[generate]"
   std::mt19937_64 rng(3);
   Config c = random_causal_config(rng, 64);
   Model model(c, test::random_weights(c, 4));
-  Decoder dec(model);
+  IncrementalDecoder dec(model);
   std::vector<int32_t> prompt = {0, 1, 2};
   GenerateOptions o;
   o.max_new_tokens = 30;

@@ -112,7 +112,7 @@ TEST_CASE("generation options: every bad value is named", "[generate]") {
 TEST_CASE("a session stops at eos and stop sequences, ending with them, and flags max_seq_len once", "[generate]") {
   const Config c = small_causal(40, 16);
   Model model(c, test::random_weights(c, 5));
-  Decoder dec(model);
+  IncrementalDecoder dec(model);
   const std::vector<int32_t> prompt = {0, 1, 2};
   GenerateOptions o = GenerateOptions::from_json(R"({"max_new_tokens": 30, "do_sample": false})", c);
   const GenerateResult all = generate(dec, prompt.data(), 3, o);
@@ -140,7 +140,7 @@ TEST_CASE("a session stops at eos and stop sequences, ending with them, and flag
   CHECK(size_t(std::find(all.tokens.begin(), all.tokens.end(), all.tokens[5]) - all.tokens.begin()) + 1 ==
         eos.tokens.size());
   // The fast mode re-encodes only now and then: no warning; nor a run that ends at max_seq_len.
-  Decoder fast(model, DecoderOptions{ContextMode::kReencode, 0});
+  IncrementalDecoder fast(model, DecoderOptions{ContextMode::kReencode, 0});
   o = GenerateOptions::from_json(R"({"max_new_tokens": 30, "do_sample": false, "context_mode": "reencode"})", c);
   CHECK(generate(fast, prompt.data(), 3, o).passes_context_limit_at == -1);
   o = GenerateOptions::from_json(R"({"max_new_tokens": 13, "do_sample": false})", c);

@@ -1,5 +1,5 @@
 // The golden runner: every case in tests/fixtures (or $LST_GOLDEN_DIR) whose
-// __metadata__.kind this build supports is checked against the seed's numbers
+// __metadata__.kind this build supports is checked against the reference package's numbers
 // (../shared/golden/README.md tolerances), one printed line per case.
 #include <catch2/catch.hpp>
 #include <cstdio>

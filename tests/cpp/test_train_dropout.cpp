@@ -16,7 +16,7 @@
 #include "runtime/thread_pool.h"
 #include "test_util.h"
 #include "train/dropout.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/params.h"
 
 using namespace lst;
@@ -114,7 +114,7 @@ TEST_CASE("training gradient with dropout equals the finite-difference gradient 
     }
     const uint8_t* mp = mask.empty() ? nullptr : mask.data();
     ThreadPool pool(1);
-    train::TrainGraph<double> graph(c, pool);
+    train::TrainingPass<double> graph(c, pool);
     graph.set_dropout(train::DropoutMasks{k.ff, k.attn, 1234});
     std::vector<double> params = train::flatten_weights<double>(w, c);
     std::vector<double> grads(params.size(), 0.0);
@@ -126,7 +126,7 @@ TEST_CASE("training gradient with dropout equals the finite-difference gradient 
     REQUIRE(std::isfinite(loss));
 
     // Without dropout the loss differs: the masks are really applied.
-    train::TrainGraph<double> plain(c, pool);
+    train::TrainingPass<double> plain(c, pool);
     CHECK(plain.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1) != loss);
 
     const double h = 1e-5;
@@ -154,7 +154,7 @@ TEST_CASE("training gradient with dropout equals the finite-difference gradient 
     CHECK(worst <= 1.0);
 
     // The float graph draws the same masks.
-    train::TrainGraph<float> gf(c, pool);
+    train::TrainingPass<float> gf(c, pool);
     gf.set_dropout(train::DropoutMasks{k.ff, k.attn, 1234});
     auto pf = train::flatten_weights<float>(w, c);
     const double loss_f = gf.forward_sequences(train::ParamPtrs<float>::bind(pf.data(), c), freqs,
@@ -171,7 +171,7 @@ TEST_CASE("a dropped feed-forward unit passes no gradient", "[train][dropout]") 
   const int32_t tokens[2] = {3, 5};
   const train::DropoutMasks masks{0.5f, 0.0f, 77};
   ThreadPool pool(1);
-  train::TrainGraph<float> graph(c, pool);
+  train::TrainingPass<float> graph(c, pool);
   graph.set_dropout(masks);
   auto params = train::flatten_weights<float>(w, c);
   std::vector<float> grads(params.size(), 0.0f);
@@ -203,7 +203,7 @@ TEST_CASE("dropout p = 0 is exactly no dropout", "[train][dropout]") {
   auto params = train::flatten_weights<float>(w, c);
   const auto P = train::ParamPtrs<float>::bind(params.data(), c);
   std::vector<float> g1(params.size(), 0.0f), g2(params.size(), 0.0f);
-  train::TrainGraph<float> a(c, pool), b(c, pool);
+  train::TrainingPass<float> a(c, pool), b(c, pool);
   b.set_dropout(train::DropoutMasks{0.0f, 0.0f, 555});
   const auto freqs = train::rotary_freqs_of(w);
   const double la = a.forward_sequences(P, freqs, tokens.data(), nullptr, 2, 13);

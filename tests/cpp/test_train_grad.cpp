@@ -17,7 +17,7 @@
 #include "reference_model.h"
 #include "runtime/thread_pool.h"
 #include "test_util.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 #include "train/params.h"
 
 using namespace lst;
@@ -109,7 +109,7 @@ TEST_CASE("training gradient equals the finite-difference gradient (double)", "[
     make_inputs(k, 77 + std::hash<std::string>{}(k.name) % 1000, &tokens, &mask);
     const uint8_t* mp = mask.empty() ? nullptr : mask.data();
     ThreadPool pool(1);
-    train::TrainGraph<double> graph(c, pool);
+    train::TrainingPass<double> graph(c, pool);
     std::vector<double> params = train::flatten_weights<double>(w, c);
     std::vector<double> grads(params.size(), 0.0);
     const auto P = train::ParamPtrs<double>::bind(params.data(), c);
@@ -171,8 +171,8 @@ TEST_CASE("training forward matches the reference model and the inference Model"
       }
     const std::vector<double> ref = reference::forward(c, w, in, m, b, n);
     ThreadPool pool(2);
-    train::TrainGraph<double> gd(c, pool);
-    train::TrainGraph<float> gf(c, pool);
+    train::TrainingPass<double> gd(c, pool);
+    train::TrainingPass<float> gf(c, pool);
     auto pd = train::flatten_weights<double>(w, c);
     auto pf = train::flatten_weights<float>(w, c);
     const auto freqs = train::rotary_freqs_of(w);
@@ -212,7 +212,7 @@ TEST_CASE("gradients accumulate over backward calls and do not depend on threads
   std::vector<std::vector<float>> results;
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
-    train::TrainGraph<float> graph(c, pool);
+    train::TrainingPass<float> graph(c, pool);
     std::vector<float> once(params.size(), 0.0f), twice(params.size(), 0.0f);
     graph.forward_sequences(P, freqs, tokens.data(), mask.data(), k.b, k.n + 1);
     graph.backward(P, train::ParamPtrs<float>::bind(once.data(), c));
@@ -232,7 +232,7 @@ TEST_CASE("gradients accumulate over backward calls and do not depend on threads
 }
 
 TEST_CASE("training memory is planned up front", "[train]") {
-  Config c;  // the seed's train.py
+  Config c;  // the reference package's train.py
   c.num_tokens = 256;
   c.dim = 512;
   c.depth = 8;

@@ -27,7 +27,7 @@ TEST_CASE("clip_grad_norm scales by max_norm / (total + 1e-6) only when below 1"
 TEST_CASE("Adam with clipping follows PyTorch's update rule step by step", "[train]") {
   const double lr = 3e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8;
   std::vector<float> p = {1.0f, -2.0f, 0.5f, 0.25f};
-  train::AdamOptions o;  // the seed's: lr 3e-4, betas 0.9/0.999, eps 1e-8
+  train::AdamOptions o;  // the reference package's: lr 3e-4, betas 0.9/0.999, eps 1e-8
   train::Adam adam(p.size(), o);
   // Hand computation in double.
   std::vector<double> hp(p.begin(), p.end()), m(4, 0.0), v(4, 0.0);

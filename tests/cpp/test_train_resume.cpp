@@ -124,7 +124,7 @@ TEST_CASE("the trainer state in memory: k steps + state + resume == N steps, bit
     Trainer first(c, init, o, &data);
     for (int i = 0; i < 2; ++i) CHECK(first.step() == losses[size_t(i)]);
     const std::vector<uint8_t> bytes = state_of(first);
-    // the state is a model file too: the seed's tensors and config
+    // the state is a model file too: the reference package's tensors and config
     const SafeTensors st = SafeTensors::parse(bytes.data(), bytes.size());
     CHECK(st.metadata().at("kind") == "lst-trainer-state");
     CHECK(load_weights(st, c).token_emb == first.weights().token_emb);

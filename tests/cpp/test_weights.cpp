@@ -33,7 +33,7 @@ Model load(const std::vector<uint8_t>& bytes) {
 }
 }  // namespace
 
-TEST_CASE("weights round-trip through safetensors with the seed's names", "[weights]") {
+TEST_CASE("weights round-trip through safetensors with the reference package's names", "[weights]") {
   Config c = tiny();
   Model m(c, test::random_weights(c, 1));
   auto bytes = m.save_safetensors();

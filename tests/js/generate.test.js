@@ -87,7 +87,7 @@ test('stream yields tokens as they are made, and abort stops between tokens', as
     const stopped = await model.generate('x', { max_new_tokens: 50, callback: (s) => s.index < 2 });
     assert.equal(stopped.finish_reason, 'callback');
     assert.equal(stopped.tokens.length, 3);
-    // eos is included, as in the seed
+    // eos is included, as in the reference package
     const eos = await model.generate('To be', { max_new_tokens: 20, seed: 4, eos_token: steps[3].token });
     const first = steps.findIndex((s) => s.token === steps[3].token);
     assert.equal(eos.tokens.length, first + 1);

@@ -183,7 +183,7 @@ test('save -> LongShortTransformer.load round trip, f16, toModel, fine-tuning fr
     const bytes = trainer.save();
     const file = new SafetensorsFile(bytes);
     assert.deepEqual(JSON.parse(file.metadata.config), { ...TINY, causal: true, ff_mult: 4 });
-    // the seed's state_dict names, as a LongShortTransformer saves them
+    // the reference package's state_dict names, as a LongShortTransformer saves them
     const fresh = await LongShortTransformer.create({ ...TINY, threaded: false });
     const names = new SafetensorsFile(fresh.save()).names;
     fresh.dispose();
@@ -282,7 +282,7 @@ test('bad options and data name the problem; the trainer keeps working', async (
   }
 });
 
-test('dropout (the seed\'s ff_dropout / attn_dropout): seeded, off at p = 0, written to the file, both builds', async () => {
+test('dropout (the reference package\'s ff_dropout / attn_dropout): seeded, off at p = 0, written to the file, both builds', async () => {
   const run = async (config, options = {}) => {
     const trainer = await Trainer.create({ config, data: TEXT, batch: 2, accum: 1, seq: 32, steps: 3, lr: 1e-3, seed: 5, ...options });
     try {
@@ -302,7 +302,7 @@ test('dropout (the seed\'s ff_dropout / attn_dropout): seeded, off at p = 0, wri
   assert.deepEqual(a.losses, b.losses);  // the same masks in both builds (and every run)
   assert.notDeepEqual(a.losses, plain.losses);
   const config = JSON.parse(a.file.metadata.config);
-  assert.equal(config.ff_dropout, 0.2);  // the seed's constructor takes both keys
+  assert.equal(config.ff_dropout, 0.2);  // the reference package's constructor takes both keys
   assert.equal(config.attn_dropout, 0.1);
   assert.equal(JSON.parse(plain.file.metadata.config).ff_dropout, undefined);
   await assert.rejects(Trainer.create({ config: { ...TINY, ff_dropout: 1 }, data: TEXT, seq: 32, threaded: false }),

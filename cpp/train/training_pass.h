@@ -19,14 +19,14 @@ class ThreadPool;
 namespace lst::train {
 
 template <class T>
-class TrainGraph {
+class TrainingPass {
  public:
-  // `pool` must outlive the graph. The arena is sized by the first forward
+  // `pool` must outlive the pass. The arena is sized by the first forward
   // (or reserve()) and reallocated only when (b, n) changes. Training's
   // products always run on the builtin gemm_f32_strided (XNNPACK packs
   // weights once per operator, and these change every step): `backend` is
   // accepted for the callers' one option struct and not used here.
-  TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend = default_gemm_backend());
+  TrainingPass(const Config& c, ThreadPool& pool, GemmBackend backend = default_gemm_backend());
 
   void reserve(int64_t b, int64_t n);
 
@@ -42,7 +42,7 @@ class TrainGraph {
                  const int32_t* inputs, const int32_t* targets, const uint8_t* mask, int64_t b,
                  int64_t n);
 
-  // The seed's AutoregressiveWrapper: tokens (b, n+1), mask (b, n+1) or null.
+  // The reference package's AutoregressiveWrapper: tokens (b, n+1), mask (b, n+1) or null.
   double forward_sequences(const ParamPtrs<T>& p,
                            const std::vector<std::vector<float>>& rotary_freqs,
                            const int32_t* tokens, const uint8_t* mask, int64_t b,

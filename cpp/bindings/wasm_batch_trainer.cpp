@@ -1,4 +1,4 @@
-#include "bindings/wasm_gradients.h"
+#include "bindings/wasm_batch_trainer.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -16,7 +16,7 @@ static std::string layout_json(const Config& c) {
   return j.dump();
 }
 
-bool WasmGradients::load(const HeapBuffer& file, const std::string& config_json, double seed, int threads,
+bool WasmBatchTrainer::load(const HeapBuffer& file, const std::string& config_json, double seed, int threads,
                          const std::string& backend) {
   return guarded(&error_, [&] {
     release();
@@ -27,14 +27,14 @@ bool WasmGradients::load(const HeapBuffer& file, const std::string& config_json,
     grads_.assign(params_.size(), 0.0f);
     freqs_ = train::rotary_freqs_of(w);
     pool_ = std::make_unique<ThreadPool>(mo.num_threads);
-    graph_ = std::make_unique<train::TrainGraph<float>>(c_, *pool_, mo.backend);
+    pass_ = std::make_unique<train::TrainingPass<float>>(c_, *pool_, mo.backend);
     adam_ = std::make_unique<train::Adam>(params_.size(), train::AdamOptions{});
   });
 }
 
-bool WasmGradients::accumulate(int b, int n_plus_1, bool use_mask) {
+bool WasmBatchTrainer::accumulate(int b, int n_plus_1, bool use_mask) {
   return guarded(&error_, [&] {
-    LST_CHECK(graph_ != nullptr, "no weights loaded");
+    LST_CHECK(pass_ != nullptr, "no weights loaded");
     LST_CHECK(b >= 1 && n_plus_1 >= 2,
               "tokens must have shape [b, n+1] with b >= 1 and n+1 >= 2,"
               " got [",
@@ -49,15 +49,15 @@ bool WasmGradients::accumulate(int b, int n_plus_1, bool use_mask) {
                 " is not an id in [0, ", c_.num_tokens, ")");
     const auto P = train::ParamPtrs<float>::bind(params_.data(), c_);
     const auto G = train::ParamPtrs<float>::bind(grads_.data(), c_);
-    loss_ = graph_->forward_sequences(P, freqs_, tokens_.data(), use_mask ? mask_.data() : nullptr, b, n_plus_1);
-    graph_->backward(P, G);
+    loss_ = pass_->forward_sequences(P, freqs_, tokens_.data(), use_mask ? mask_.data() : nullptr, b, n_plus_1);
+    pass_->backward(P, G);
   });
 }
 
-bool WasmGradients::setOptimizer(double lr, double beta1, double beta2, double eps, double weight_decay,
+bool WasmBatchTrainer::setOptimizer(double lr, double beta1, double beta2, double eps, double weight_decay,
                                  bool decoupled) {
   return guarded(&error_, [&] {
-    LST_CHECK(graph_ != nullptr, "no weights loaded");
+    LST_CHECK(pass_ != nullptr, "no weights loaded");
     train::AdamOptions o;
     o.lr = lr;
     o.beta1 = beta1;
@@ -69,35 +69,35 @@ bool WasmGradients::setOptimizer(double lr, double beta1, double beta2, double e
   });
 }
 
-bool WasmGradients::optimizerStep(double clip) {
+bool WasmBatchTrainer::optimizerStep(double clip) {
   return guarded(&error_, [&] {
-    LST_CHECK(graph_ != nullptr, "no weights loaded");
+    LST_CHECK(pass_ != nullptr, "no weights loaded");
     grad_norm_ = train::clip_grad_norm(grads_.data(), grads_.size(), clip);
     adam_->step(params_.data(), grads_.data());
   });
 }
 
-emscripten::val WasmGradients::gradients() {
+emscripten::val WasmBatchTrainer::gradients() {
   return emscripten::val(emscripten::typed_memory_view(grads_.size(), grads_.data()));
 }
 
-emscripten::val WasmGradients::parameters() {
+emscripten::val WasmBatchTrainer::parameters() {
   return emscripten::val(emscripten::typed_memory_view(params_.size(), params_.data()));
 }
 
-bool WasmGradients::save(bool f16) {
+bool WasmBatchTrainer::save(bool f16) {
   return guarded(&error_, [&] {
-    LST_CHECK(graph_ != nullptr, "no weights loaded");
+    LST_CHECK(pass_ != nullptr, "no weights loaded");
     saved_ = state_dict_file(train::unflatten_weights(params_.data(), c_, &freqs_), c_, f16).serialize();
   });
 }
 
-emscripten::val WasmGradients::saved() {
+emscripten::val WasmBatchTrainer::saved() {
   return emscripten::val(emscripten::typed_memory_view(saved_.size(), saved_.data()));
 }
 
-void WasmGradients::release() {
-  graph_.reset();
+void WasmBatchTrainer::release() {
+  pass_.reset();
   pool_.reset();
   adam_.reset();
   std::vector<float>().swap(params_);
@@ -109,6 +109,6 @@ void WasmGradients::release() {
   loss_ = grad_norm_ = 0;
 }
 
-std::string WasmGradients::layoutJson() const { return graph_ ? layout_json(c_) : "[]"; }
+std::string WasmBatchTrainer::layoutJson() const { return pass_ ? layout_json(c_) : "[]"; }
 
 }  // namespace lst::wasm

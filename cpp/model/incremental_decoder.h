@@ -2,7 +2,7 @@
 // incrementally from a DecodeCache, through the model's one layer forward
 // (Model::forward_cached): each new token costs O(w + n/s * r) attention
 // plus one GEMV per weight matrix, with the logits of a full forward pass
-// bit for bit. Past max_seq_len the seed re-encodes the last max_seq_len
+// bit for bit. Past max_seq_len the reference package re-encodes the last max_seq_len
 // tokens with positions restarting at 0, every step (kExact, the default);
 // kReencode re-encodes only every `reencode_every` tokens (faster, not exact).
 #pragma once
@@ -21,9 +21,9 @@ struct DecoderOptions {
   int reencode_every = 0;  // kReencode: tokens between re-encodes; 0 = max_seq_len / 2
 };
 
-class Decoder {
+class IncrementalDecoder {
  public:
-  explicit Decoder(Model& model, const DecoderOptions& options = {});
+  explicit IncrementalDecoder(Model& model, const DecoderOptions& options = {});
 
   // Starts a sequence from a prompt (n >= 1); returns the logits
   // (num_tokens) of the next token. Valid until the next call.

@@ -1,4 +1,4 @@
-#include "model/decoder.h"
+#include "model/incremental_decoder.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 
 namespace lst {
 
-Decoder::Decoder(Model& model, const DecoderOptions& options) : model_(model), options_(options) {
+IncrementalDecoder::IncrementalDecoder(Model& model, const DecoderOptions& options) : model_(model), options_(options) {
   const Config& c = model_.config();
   if (options_.reencode_every <= 0) options_.reencode_every = std::max(1, c.max_seq_len / 2);
   LST_CHECK(options_.reencode_every < c.max_seq_len || c.max_seq_len == 1,
@@ -15,7 +15,7 @@ Decoder::Decoder(Model& model, const DecoderOptions& options) : model_(model), o
   logits_.resize(c.num_tokens);
 }
 
-void Decoder::set_attention_probe(int layer, int head) {
+void IncrementalDecoder::set_attention_probe(int layer, int head) {
   const Config& c = model_.config();
   LST_CHECK(layer >= 0 && layer < c.depth, "attention probe: layer ", layer, " out of range [0, ", c.depth, ")");
   LST_CHECK(head >= 0 && head < c.heads, "attention probe: head ", head, " out of range [0, ", c.heads, ")");
@@ -24,18 +24,18 @@ void Decoder::set_attention_probe(int layer, int head) {
   probe_.head = head;
 }
 
-const float* Decoder::prefill(const int32_t* tokens, int64_t n) {
+const float* IncrementalDecoder::prefill(const int32_t* tokens, int64_t n) {
   model_.check_tokens(tokens, 1, n);
   history_.assign(tokens, tokens + n);
   const int64_t msl = model_.config().max_seq_len;
   window_start_ = 0;
-  if (n > msl)  // the seed feeds out[-max_seq_len:]
+  if (n > msl)  // the reference package feeds out[-max_seq_len:]
     window_start_ = options_.mode == ContextMode::kExact ? n - msl : n - (msl - options_.reencode_every);
   encode_window();
   return logits_.data();
 }
 
-const float* Decoder::step(int32_t token) {
+const float* IncrementalDecoder::step(int32_t token) {
   LST_CHECK(!history_.empty(), "decoder: call prefill() before step()");
   model_.check_tokens(&token, 1, 1);
   const Config& c = model_.config();
@@ -54,7 +54,7 @@ const float* Decoder::step(int32_t token) {
   return logits_.data();
 }
 
-void Decoder::encode_window() {
+void IncrementalDecoder::encode_window() {
   const Config& c = model_.config();
   const int64_t n = static_cast<int64_t>(history_.size()) - window_start_;
   cache_.reset(c);
@@ -70,7 +70,7 @@ void Decoder::encode_window() {
   probe_.valid = false;
 }
 
-void Decoder::step_incremental(int32_t token) {
+void IncrementalDecoder::step_incremental(int32_t token) {
   const bool probing = probe_.layer >= 0;
   model_.forward_cached(&token, 1, cache_, logits_.data(), probing ? &probe_ : nullptr);
   probe_.valid = probing;

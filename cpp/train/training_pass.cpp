@@ -1,4 +1,4 @@
-#include "train/graph.h"
+#include "train/training_pass.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,15 +18,15 @@ namespace {
 // The activations of sequence i, head h (k = i * heads + h) of one layer as
 // the attention kernels see them: one layout for forward and backward.
 template <class T>
-AttnHead<T> head_view(LayerActivations<T>& L, const Config& c, int64_t N, int64_t G, int64_t i,
+AttnHead<T> head_view(LayerActivations<T>& act, const Config& c, int64_t N, int64_t G, int64_t i,
                       int64_t k) {
   const int64_t I = c.inner(), dh = c.dim_head;
-  return AttnHead<T>{L.qkv + i * N * 2 * I,      L.lkv + i * N * I,
-                     L.lkv_mean + k * N,         L.lkv_rstd + k * N,
-                     L.proj_prob + k * N * c.r,  L.gpre + k * G * dh,
-                     L.g_mean + k * G,           L.g_rstd + k * G,
-                     L.gkv + k * G * dh,         L.lse + k * N,
-                     L.attn + i * N * I};
+  return AttnHead<T>{act.qkv + i * N * 2 * I,      act.lkv + i * N * I,
+                     act.lkv_mean + k * N,         act.lkv_rstd + k * N,
+                     act.proj_prob + k * N * c.r,  act.gpre + k * G * dh,
+                     act.g_mean + k * G,           act.g_rstd + k * G,
+                     act.gkv + k * G * dh,         act.lse + k * N,
+                     act.attn + i * N * I};
 }
 
 template <class T>
@@ -37,13 +37,13 @@ AttnParams<T> attn_params(const LayerParamPtrs<T>& P) {
 }  // namespace
 
 template <class T>
-TrainGraph<T>::TrainGraph(const Config& c, ThreadPool& pool, GemmBackend)
+TrainingPass<T>::TrainingPass(const Config& c, ThreadPool& pool, GemmBackend)
     : c_(c), pool_(pool) {
   c_.validate();
 }
 
 template <class T>
-void TrainGraph<T>::linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I,
+void TrainingPass<T>::linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I,
                                size_t O) {
   if constexpr (std::is_same_v<T, float>) {
     // out = b (broadcast), then out += in · W^T
@@ -59,7 +59,7 @@ void TrainGraph<T>::linear_fwd(T* out, const T* in, const T* W, const T* b, size
 }
 
 template <class T>
-void TrainGraph<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W,
+void TrainingPass<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W,
                                size_t M, size_t I, size_t O) {
   if constexpr (std::is_same_v<T, float>) {
     // din (M, I) = dout (M, O) · W (O, I);  dW (O, I) += dout^T · in (M, I)
@@ -77,12 +77,12 @@ void TrainGraph<T>::linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in,
 }
 
 template <class T>
-void TrainGraph<T>::reserve(int64_t b, int64_t n) {
+void TrainingPass<T>::reserve(int64_t b, int64_t n) {
   if (act_.B != b || act_.n != n) act_.allocate(c_, b, n, pool_.num_threads());
 }
 
 template <class T>
-size_t TrainGraph<T>::activation_bytes(const Config& c, int64_t b, int64_t n, int threads) {
+size_t TrainingPass<T>::activation_bytes(const Config& c, int64_t b, int64_t n, int threads) {
   return Activations<T>::bytes(c, b, n, threads);
 }
 
@@ -98,7 +98,7 @@ TrainMemory training_memory(const Config& c, int64_t b, int64_t n, int threads) 
 }
 
 template <class T>
-double TrainGraph<T>::forward_sequences(const ParamPtrs<T>& p,
+double TrainingPass<T>::forward_sequences(const ParamPtrs<T>& p,
                                         const std::vector<std::vector<float>>& rotary_freqs,
                                         const int32_t* tokens, const uint8_t* mask, int64_t b,
                                         int64_t n1) {
@@ -119,7 +119,7 @@ double TrainGraph<T>::forward_sequences(const ParamPtrs<T>& p,
 }
 
 template <class T>
-double TrainGraph<T>::forward(const ParamPtrs<T>& p,
+double TrainingPass<T>::forward(const ParamPtrs<T>& p,
                               const std::vector<std::vector<float>>& rotary_freqs,
                               const int32_t* inputs, const int32_t* targets,
                               const uint8_t* mask, int64_t b, int64_t n) {
@@ -155,41 +155,41 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
       std::copy_n(p.token_emb + size_t(A.tokens[i * N + t]) * D, D, x + (i * N + t) * D);
 
   for (size_t l = 0; l < A.layers.size(); ++l) {
-    auto& L = A.layers[l];
+    auto& act = A.layers[l];
     const auto& P = p.layers[l];
     T* next = l + 1 < A.layers.size() ? A.layers[l + 1].res_a : A.res_out;
     // y = LN_a(x) on real rows, zero pad rows; qkv = y [Wq; Wkv]^T.
     std::fill(A.ybuf, A.ybuf + BN * D, T(0));
     pool_.parallel_for(b, [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1; ++i)
-        layernorm_forward(A.ybuf + i * N * D, D, L.lna_mean + i * N, L.lna_rstd + i * N,
-                          L.res_a + i * N * D, D, P.attn_norm_w, P.attn_norm_b, n, D);
+        layernorm_forward(A.ybuf + i * N * D, D, act.attn_ln_mean + i * N, act.attn_ln_rstd + i * N,
+                          act.res_a + i * N * D, D, P.attn_norm_w, P.attn_norm_b, n, D);
     });
-    linear_fwd(L.qkv, A.ybuf, P.to_q, static_cast<const T*>(nullptr), BN, D, 2 * I);
+    linear_fwd(act.qkv, A.ybuf, P.to_q, static_cast<const T*>(nullptr), BN, D, 2 * I);
     // rotary tables, angles in double (as the forward kernel)
     for (int64_t t = 0; t < N; ++t)
       for (size_t k = 0; k < half; ++k) {
         const double a = double(t) * double(rotary_freqs[l][k]);
-        L.cos_t[t * half + k] = static_cast<T>(std::cos(a));
-        L.sin_t[t * half + k] = static_cast<T>(std::sin(a));
+        act.cos_t[t * half + k] = static_cast<T>(std::cos(a));
+        act.sin_t[t * half + k] = static_cast<T>(std::sin(a));
       }
     attention_forward(l, p);
     // x_f = x + to_out(attn)
-    linear_fwd(A.ybuf, L.attn, P.to_out_w, P.to_out_b, BN, I, D);
-    for (size_t k = 0; k < BN * D; ++k) L.res_f[k] = L.res_a[k] + A.ybuf[k];
+    linear_fwd(A.ybuf, act.attn, P.to_out_w, P.to_out_b, BN, I, D);
+    for (size_t k = 0; k < BN * D; ++k) act.res_f[k] = act.res_a[k] + A.ybuf[k];
     // next = x_f + W2 GELU(W1 LN_f(x_f) + b1) + b2
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-      layernorm_forward(A.ybuf + r0 * D, D, L.lnf_mean + r0, L.lnf_rstd + r0, L.res_f + r0 * D,
+      layernorm_forward(A.ybuf + r0 * D, D, act.ff_ln_mean + r0, act.ff_ln_rstd + r0, act.res_f + r0 * D,
                         D, P.ff_norm_w, P.ff_norm_b, r1 - r0, D);
     }, 16);
-    linear_fwd(L.ffh, A.ybuf, P.ff1_w, P.ff1_b, BN, D, Hd);
-    ff_activation(l, L.ffh, BN);
+    linear_fwd(act.ffh, A.ybuf, P.ff1_w, P.ff1_b, BN, D, Hd);
+    ff_activation(l, act.ffh, BN);
     linear_fwd(A.ybuf, A.hbuf, P.ff2_w, P.ff2_b, BN, Hd, D);
-    for (size_t k = 0; k < BN * D; ++k) next[k] = L.res_f[k] + A.ybuf[k];
+    for (size_t k = 0; k < BN * D; ++k) next[k] = act.res_f[k] + A.ybuf[k];
   }
   // logits = to_logits(LN_final(x))
   pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-    layernorm_forward(A.ybuf + r0 * D, D, A.lnF_mean + r0, A.lnF_rstd + r0, A.res_out + r0 * D,
+    layernorm_forward(A.ybuf + r0 * D, D, A.final_ln_mean + r0, A.final_ln_rstd + r0, A.res_out + r0 * D,
                       D, p.final_norm_w, p.final_norm_b, r1 - r0, D);
   }, 16);
   linear_fwd(A.probs, A.ybuf, p.logits_w, p.logits_b, BN, D, V);
@@ -202,7 +202,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
 }
 
 template <class T>
-void TrainGraph<T>::ff_activation(size_t l, const T* pre, size_t rows) {
+void TrainingPass<T>::ff_activation(size_t l, const T* pre, size_t rows) {
   auto& A = act_;
   const size_t Hd = c_.ff_hidden();
   const DropoutRow drop(dropout_.ff_key(int64_t(l)), float(dropout_.ff));
@@ -214,28 +214,28 @@ void TrainGraph<T>::ff_activation(size_t l, const T* pre, size_t rows) {
 }
 
 template <class T>
-void TrainGraph<T>::attention_forward(size_t l, const ParamPtrs<T>& p) {
+void TrainingPass<T>::attention_forward(size_t l, const ParamPtrs<T>& p) {
   auto& A = act_;
-  auto& L = A.layers[l];
+  auto& act = A.layers[l];
   const int64_t N = A.N, G = A.G, H = c_.heads;
   const AttnParams<T> ap = attn_params(p.layers[l]);
   const size_t scratch = attn_scratch_size(c_, N);
   pool_.parallel_for(A.B * H, [&](size_t k0, size_t k1) {
     for (size_t k = k0; k < k1; ++k) {
       const int64_t i = k / H, h = k % H;
-      const AttnHead<T> a = head_view(L, c_, N, G, i, k);
+      const AttnHead<T> a = head_view(act, c_, N, G, i, k);
       const DropoutRow drop(dropout_.attn_key(int64_t(l), i, h), float(dropout_.attn));
-      attention_head_forward(a, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
+      attention_head_forward(a, ap, c_, N, int(h), A.mask + i * N, act.cos_t, act.sin_t,
                              A.attn_scratch + k * scratch, dropout_.attn_on() ? &drop : nullptr);
     }
   });
 }
 
 template <class T>
-void TrainGraph<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
+void TrainingPass<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
                                        const ParamPtrs<T>& grad) {
   auto& A = act_;
-  auto& L = A.layers[l];
+  auto& act = A.layers[l];
   const auto& GP = grad.layers[l];
   const int64_t N = A.N, G = A.G, H = c_.heads, dh = c_.dim_head, I = c_.inner();
   const AttnParams<T> ap = attn_params(p.layers[l]);
@@ -243,11 +243,11 @@ void TrainGraph<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
   pool_.parallel_for(A.B * H, [&](size_t k0, size_t k1) {
     for (size_t k = k0; k < k1; ++k) {
       const int64_t i = k / H, h = k % H;
-      const AttnHead<T> a = head_view(L, c_, N, G, i, k);
+      const AttnHead<T> a = head_view(act, c_, N, G, i, k);
       AttnHeadGrad<T> g{A.dattn + i * N * I, A.dqkv + i * N * 2 * I, A.dlkv + i * N * I,
                         A.dgkv + k * G * dh, A.dgpre + k * G * dh, A.dparams + k * np};
       const DropoutRow drop(dropout_.attn_key(int64_t(l), i, h), float(dropout_.attn));
-      attention_head_backward(a, g, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
+      attention_head_backward(a, g, ap, c_, N, int(h), A.mask + i * N, act.cos_t, act.sin_t,
                               A.attn_scratch + k * scratch, dropout_.attn_on() ? &drop : nullptr);
     }
   });
@@ -265,8 +265,8 @@ void TrainGraph<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
 }
 
 template <class T>
-void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T loss_scale) {
-  LST_CHECK(have_targets_, "TrainGraph::backward needs a forward with targets first");
+void TrainingPass<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T loss_scale) {
+  LST_CHECK(have_targets_, "TrainingPass::backward needs a forward with targets first");
   auto& A = act_;
   const int64_t b = A.B, n = A.n, N = A.N, D = c_.dim, I = c_.inner(), Hd = c_.ff_hidden(),
                 V = c_.num_tokens;
@@ -280,19 +280,19 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
     std::fill(pr + n * V, pr + N * V, T(0));
   }
   // logits = LN_F(x) W^T + b
-  layernorm_recompute(A.ybuf, D, A.res_out, D, A.lnF_mean, A.lnF_rstd, p.final_norm_w,
+  layernorm_recompute(A.ybuf, D, A.res_out, D, A.final_ln_mean, A.final_ln_rstd, p.final_norm_w,
                       p.final_norm_b, BN, D);
   linear_bwd(A.dy, grad.logits_w, grad.logits_b, A.probs, A.ybuf, p.logits_w, BN, D, V);
   std::fill(A.dres, A.dres + BN * D, T(0));
   layernorm_backward_rows(A.dres, grad.final_norm_w, grad.final_norm_b, A.dy, A.res_out,
-                          A.lnF_mean, A.lnF_rstd, p.final_norm_w, BN, D, pool_);
+                          A.final_ln_mean, A.final_ln_rstd, p.final_norm_w, BN, D, pool_);
 
   for (size_t l = A.layers.size(); l-- > 0;) {
-    auto& L = A.layers[l];
+    auto& act = A.layers[l];
     const auto& P = p.layers[l];
     const auto& GP = grad.layers[l];
     // feed-forward block
-    ff_activation(l, L.ffh, BN);  // recomputed (with the forward's dropout mask)
+    ff_activation(l, act.ffh, BN);  // recomputed (with the forward's dropout mask)
     linear_bwd(A.dh, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D);
     // hbuf (the GELU output) is spent: it receives d(ffh), zeroed, then accumulated
     const DropoutRow ff_drop(dropout_.ff_key(int64_t(l)), float(dropout_.ff));
@@ -300,26 +300,26 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
       if (dropout_.ff_on())  // d(GELU out) = d(dropped) * mask / (1 - p)
         for (size_t r = r0; r < r1; ++r) ff_drop.apply(A.dh + r * Hd, uint64_t(r) * Hd, Hd);
       std::fill(A.hbuf + r0 * Hd, A.hbuf + r1 * Hd, T(0));
-      gelu_backward(A.hbuf + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
+      gelu_backward(A.hbuf + r0 * Hd, A.dh + r0 * Hd, act.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);
-    layernorm_recompute(A.ybuf, D, L.res_f, D, L.lnf_mean, L.lnf_rstd, P.ff_norm_w, P.ff_norm_b,
+    layernorm_recompute(A.ybuf, D, act.res_f, D, act.ff_ln_mean, act.ff_ln_rstd, P.ff_norm_w, P.ff_norm_b,
                         BN, D);
     linear_bwd(A.dy, GP.ff1_w, GP.ff1_b, A.hbuf, A.ybuf, P.ff1_w, BN, D, Hd);
-    layernorm_backward_rows(A.dres, GP.ff_norm_w, GP.ff_norm_b, A.dy, L.res_f, L.lnf_mean,
-                            L.lnf_rstd, P.ff_norm_w, BN, D, pool_);
+    layernorm_backward_rows(A.dres, GP.ff_norm_w, GP.ff_norm_b, A.dy, act.res_f, act.ff_ln_mean,
+                            act.ff_ln_rstd, P.ff_norm_w, BN, D, pool_);
     // attention block
-    linear_bwd(A.dattn, GP.to_out_w, GP.to_out_b, A.dres, L.attn, P.to_out_w, BN, I, D);
+    linear_bwd(A.dattn, GP.to_out_w, GP.to_out_b, A.dres, act.attn, P.to_out_w, BN, I, D);
     attention_backward(l, p, grad);
     std::fill(A.ybuf, A.ybuf + BN * D, T(0));
     for (int64_t i = 0; i < b; ++i)
-      layernorm_recompute(A.ybuf + i * N * D, D, L.res_a + i * N * D, D, L.lna_mean + i * N,
-                          L.lna_rstd + i * N, P.attn_norm_w, P.attn_norm_b, n, D);
+      layernorm_recompute(A.ybuf + i * N * D, D, act.res_a + i * N * D, D, act.attn_ln_mean + i * N,
+                          act.attn_ln_rstd + i * N, P.attn_norm_w, P.attn_norm_b, n, D);
     linear_bwd(A.dy, GP.to_q, static_cast<T*>(nullptr), A.dqkv, A.ybuf, P.to_q, BN, D, 2 * I);
     // pad rows of y are constants (zeros): only real rows pass the gradient on
     for (int64_t i = 0; i < b; ++i)
       layernorm_backward_rows(A.dres + i * N * D, GP.attn_norm_w, GP.attn_norm_b,
-                              A.dy + i * N * D, L.res_a + i * N * D, L.lna_mean + i * N,
-                              L.lna_rstd + i * N, P.attn_norm_w, n, D, pool_);
+                              A.dy + i * N * D, act.res_a + i * N * D, act.attn_ln_mean + i * N,
+                              act.attn_ln_rstd + i * N, P.attn_norm_w, n, D, pool_);
   }
   // embedding
   for (int64_t i = 0; i < b; ++i)
@@ -327,7 +327,7 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
       axpy(T(1), A.dres + (i * N + t) * D, grad.token_emb + size_t(A.tokens[i * N + t]) * D, D);
 }
 
-template class TrainGraph<float>;
-template class TrainGraph<double>;
+template class TrainingPass<float>;
+template class TrainingPass<double>;
 
 }  // namespace lst::train

@@ -13,11 +13,11 @@
 #include "bindings/wasm_model.h"
 #include "runtime/thread_pool.h"
 #include "train/adam.h"
-#include "train/graph.h"
+#include "train/training_pass.h"
 
 namespace lst::wasm {
 
-class WasmGradients {
+class WasmBatchTrainer {
  public:
   // Weights from a safetensors file (config from its __metadata__ unless
   // `config_json` is given), or the seeded default init when `file` is empty.
@@ -29,7 +29,7 @@ class WasmGradients {
 
   void zeroGrad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
 
-  // The seed's AutoregressiveWrapper on inputTokens() as (b, n+1) (and
+  // The reference package's AutoregressiveWrapper on inputTokens() as (b, n+1) (and
   // inputMask() when `use_mask`): loss = cross_entropy(net(x[:, :-1]),
   // x[:, 1:]); its gradient is ADDED to gradients() (loss.backward()).
   bool accumulate(int b, int n_plus_1, bool use_mask);
@@ -49,7 +49,7 @@ class WasmGradients {
   emscripten::val parameters();
   // [{ name, shape, offset, numel }] of every trainable tensor.
   std::string layoutJson() const;
-  std::string configJson() const { return graph_ ? c_.to_json() : ""; }
+  std::string configJson() const { return pass_ ? c_.to_json() : ""; }
 
   bool save(bool f16);
   emscripten::val saved();
@@ -59,8 +59,8 @@ class WasmGradients {
 
  private:
   Config c_;
-  std::unique_ptr<ThreadPool> pool_;  // outlives graph_ (declared first)
-  std::unique_ptr<train::TrainGraph<float>> graph_;
+  std::unique_ptr<ThreadPool> pool_;  // outlives pass_ (declared first)
+  std::unique_ptr<train::TrainingPass<float>> pass_;
   std::unique_ptr<train::Adam> adam_;
   std::vector<float> params_, grads_;
   std::vector<std::vector<float>> freqs_;
