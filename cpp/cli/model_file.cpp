@@ -36,8 +36,21 @@ Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_
 Model load_model_file(const std::string& path, const std::string& config_json,
                       const ModelOptions& options) {
   auto f = SafeTensorsFile::open(path);
-  Config c = resolve_model_config(*f, config_json);
-  return Model(c, load_weights(f->st, c), options);
+  return load_model(*f, resolve_model_config(*f, config_json), options);
+}
+
+Model load_model(const SafeTensorsFile& f, const Config& c, const ModelOptions& options) {
+  LoadedWeights w = load_stored_weights(f.st, c, options.weight_format);
+  ModelOptions o = options;
+  o.weight_format.reset();  // applied on load
+  return Model(c, std::move(w.weights), std::move(w.stored), o);
+}
+
+std::optional<WeightFormat> parse_weights_option(const std::string& value) {
+  if (value.empty() || value == "stored") return std::nullopt;
+  LST_CHECK(value == "f32" || value == "f16" || value == "int8", "--weights must be f32, f16, int8 or stored, got \"",
+            value.substr(0, 32), "\"");
+  return parse_weight_format(value.c_str());
 }
 
 }  // namespace lst
