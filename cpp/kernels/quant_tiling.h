@@ -22,6 +22,7 @@ struct Q8Args {
   float* y;
   size_t ldy;
   size_t w_row_bytes() const { return nb * 32; }
+  size_t x_row_bytes() const { return nb * 32; }
 };
 
 struct F16Args {
@@ -32,6 +33,7 @@ struct F16Args {
   float* y;
   size_t ldy;
   size_t w_row_bytes() const { return K * 2; }
+  size_t x_row_bytes() const { return K * 4; }
 };
 
 struct Q8F32Args {
@@ -43,6 +45,7 @@ struct Q8F32Args {
   float* y;
   size_t ldy;
   size_t w_row_bytes() const { return (K + 31) / 32 * 32; }
+  size_t x_row_bytes() const { return K * 4; }
 };
 
 template <class Tile, int MR, int NR, class Args>
@@ -65,15 +68,21 @@ void tile_loop(const Args& a, size_t M, size_t n0, size_t n1) {
     for (; n < n1; ++n) Tile::template run<1, 1>(a, 0, n);
     return;
   }
-  // A column block of W (~48 KB) is reused by every row tile of x.
-  const size_t block = std::max<size_t>(NR, (48u << 10) / std::max<size_t>(1, a.w_row_bytes()) / NR * NR);
-  for (size_t b0 = n0; b0 < n1; b0 += block) {
-    const size_t b1 = std::min(n1, b0 + block);
-    for (size_t m = 0; m < M; m += MR) {
-      const int mr = static_cast<int>(std::min<size_t>(MR, M - m));
-      size_t n = b0;
-      for (; n + NR <= b1; n += NR) rows_tile<Tile, MR, NR>(mr, a, m, n);
-      for (; n < b1; ++n) rows_tile<Tile, MR, 1>(mr, a, m, n);
+  // Goto-style blocking: a row block of x (~256 KB) stays in L2 while a
+  // column block of W (~48 KB) stays in L1 across its row tiles.
+  const size_t x_row = a.x_row_bytes(), w_row = std::max<size_t>(1, a.w_row_bytes());
+  const size_t mblock = std::max<size_t>(MR, (256u << 10) / std::max<size_t>(1, x_row) / MR * MR);
+  const size_t nblock = std::max<size_t>(NR, (48u << 10) / w_row / NR * NR);
+  for (size_t m0 = 0; m0 < M; m0 += mblock) {
+    const size_t m1 = std::min(M, m0 + mblock);
+    for (size_t b0 = n0; b0 < n1; b0 += nblock) {
+      const size_t b1 = std::min(n1, b0 + nblock);
+      for (size_t m = m0; m < m1; m += MR) {
+        const int mr = static_cast<int>(std::min<size_t>(MR, m1 - m));
+        size_t n = b0;
+        for (; n + NR <= b1; n += NR) rows_tile<Tile, MR, NR>(mr, a, m, n);
+        for (; n < b1; ++n) rows_tile<Tile, MR, 1>(mr, a, m, n);
+      }
     }
   }
 }
