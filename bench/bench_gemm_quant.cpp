@@ -110,6 +110,13 @@ int main(int argc, char** argv) {
             k->q8(s.M, 0, s.N, nb, xq.data(), xs.data(), q8.q8(), q8.scales(), b.data(), y.data(), s.N);
           }, quick),
           double(q8.bytes()));
+      if (k->q8_alt) {
+        row(k->q8_alt_name, time_call([&] {
+              lst::quantize_q8_rows(x.data(), s.M, s.K, xq.data(), xs.data());
+              k->q8_alt(s.M, 0, s.N, nb, xq.data(), xs.data(), q8.q8(), q8.scales(), b.data(), y.data(), s.N);
+            }, quick),
+            double(q8.bytes()));
+      }
       if (k->q8_f32) {
         std::snprintf(name, sizeof name, "%s (q8 widened to f32)", std::strstr(k->name, "f16") ? "q8f32" : "?");
         row(name, time_call([&] {

@@ -48,6 +48,9 @@ struct QuantKernels {
   Q8GemmFn q8;
   F16GemmFn f16;
   Q8F32GemmFn q8_f32;  // null where not implemented
+  // Another int8 x int8 strategy the benchmark compares (null: none).
+  const char* q8_alt_name = nullptr;
+  Q8GemmFn q8_alt = nullptr;
 };
 
 // The set the Linear layers use: the fastest this CPU runs, chosen once.

@@ -56,6 +56,40 @@ struct Simd128Q8 {
   }
 };
 
+// The same products with i16x8.extmul_i8x16 (int8 x int8 -> i16, no
+// widening of either side first) and i32x4.extadd_pairwise: two adjacent
+// products sum to at most 2 * 128 * 127 < 2^15, so the i16 add cannot overflow.
+struct Simd128Q8Extmul {
+  template <int MR, int NR>
+  static void run(const Q8Args& a, size_t m, size_t n) {
+    const size_t kp = a.nb * kQ8Block;
+    v128_t acc[MR][NR];
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
+    for (size_t b = 0; b < a.nb; ++b)
+      for (int r = 0; r < MR; ++r) {
+        const int8_t* xp = a.xq + (m + r) * kp + b * kQ8Block;
+        const v128_t x0 = wasm_v128_load(xp), x1 = wasm_v128_load(xp + 16);
+        const float xs = a.xs[(m + r) * a.nb + b];
+        for (int c = 0; c < NR; ++c) {
+          const int8_t* wp = a.wq + (n + c) * kp + b * kQ8Block;
+          const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 16);
+          const v128_t p0 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x0, w0),
+                                           wasm_i16x8_extmul_high_i8x16(x0, w0));
+          const v128_t p1 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x1, w1),
+                                           wasm_i16x8_extmul_high_i8x16(x1, w1));
+          const v128_t d = wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(p0),
+                                          wasm_i32x4_extadd_pairwise_i16x8(p1));
+          const v128_t s = wasm_f32x4_splat(xs * a.ws[(n + c) * a.nb + b]);
+          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(d), s));
+        }
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c)
+        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+  }
+};
+
 struct Simd128Q8F32 {
   template <int MR, int NR>
   static void run(const Q8F32Args& a, size_t m, size_t n) {
@@ -145,6 +179,10 @@ void q8_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, con
                 const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
   tile_loop<Simd128Q8, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
+void q8_extmul_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
+                       const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128Q8Extmul, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+}
 void q8f32_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const int8_t* wq,
                    const float* ws, const float* bias, float* y, size_t ldy) {
   tile_loop<Simd128Q8F32, 4, 2, 4>(Q8F32Args{K, x, wq, ws, bias, y, ldy}, M, n0, n1);
@@ -154,7 +192,8 @@ void f16_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const
   tile_loop<Simd128F16, 4, 2, 4>(F16Args{K, x, w, bias, y, ldy}, M, n0, n1);
 }
 
-const QuantKernels kSimd128{"q8_simd128 + f16_simd128", q8_simd128, f16_simd128, q8f32_simd128};
+const QuantKernels kSimd128{"q8_simd128 + f16_simd128", q8_simd128, f16_simd128, q8f32_simd128,
+                            "q8_extmul_simd128", q8_extmul_simd128};
 
 }  // namespace
 

@@ -22,6 +22,11 @@ class SafeTensors;
 class ThreadPool;
 
 struct ModelOptions {
+  // A constructor, not an aggregate: callers' ModelOptions{backend, threads}
+  // must not warn about the fields added since (-Wmissing-field-initializers).
+  ModelOptions() = default;
+  ModelOptions(GemmBackend b, int threads, std::optional<WeightFormat> format = std::nullopt)
+      : backend(b), num_threads(threads), weight_format(format) {}
   GemmBackend backend = default_gemm_backend();
   int num_threads = 1;
   // The format the matrices are kept and computed in (stored_weights.h).

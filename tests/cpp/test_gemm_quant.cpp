@@ -194,6 +194,23 @@ TEST_CASE("quant: every kernel set vs the double reference on edge shapes", "[qu
   }
 }
 
+TEST_CASE("quant: the alternative int8 x int8 kernels vs the double reference", "[quant]") {
+  std::mt19937 rng(23);
+  for (const lst::QuantKernels* k : lst::quant_kernel_sets()) {
+    if (!k->q8_alt) continue;
+    lst::QuantKernels alt = *k;
+    alt.q8 = k->q8_alt;
+    for (size_t M : {size_t{1}, size_t{3}, size_t{6}})
+      for (size_t N : kSizes)
+        for (size_t K : kSizes) {
+          WeightMatrix W = make_matrix(WeightFormat::kQ8, N, K, rng);
+          auto x = random_vec(M * K, rng);
+          INFO(k->q8_alt_name << " M=" << M << " N=" << N << " K=" << K);
+          REQUIRE(first_off(run_kernel(alt, W, x, M, nullptr), expected(W, x, M, nullptr), K) == -1);
+        }
+  }
+}
+
 TEST_CASE("quant: q8 widened to f32 (SIMD128's alternative) vs the scalar twin", "[quant]") {
   std::mt19937 rng(13);
   for (const lst::QuantKernels* k : lst::quant_kernel_sets()) {
