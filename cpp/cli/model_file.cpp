@@ -46,11 +46,4 @@ Model load_model(const SafeTensorsFile& f, const Config& c, const ModelOptions& 
   return Model(c, std::move(w.weights), std::move(w.stored), o);
 }
 
-std::optional<WeightFormat> parse_weights_option(const std::string& value) {
-  if (value.empty() || value == "stored") return std::nullopt;
-  LST_CHECK(value == "f32" || value == "f16" || value == "int8", "--weights must be f32, f16, int8 or stored, got \"",
-            value.substr(0, 32), "\"");
-  return parse_weight_format(value.c_str());
-}
-
 }  // namespace lst

@@ -28,8 +28,5 @@ Model load_model_file(const std::string& path, const std::string& config_json,
 Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_json);
 Model load_model(const SafeTensorsFile& f, const Config& c, const ModelOptions& options);
 
-// --weights f32|f16|int8|stored: the format to compute in ("stored" or none:
-// as the file stores it). Throws naming a bad value.
-std::optional<WeightFormat> parse_weights_option(const std::string& value);
 
 }  // namespace lst

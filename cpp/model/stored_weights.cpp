@@ -108,6 +108,13 @@ size_t StoredMatrices::bytes() const {
   return n;
 }
 
+std::optional<WeightFormat> parse_weights_option(const std::string& value) {
+  if (value.empty() || value == "stored") return std::nullopt;
+  LST_CHECK(value == "f32" || value == "f16" || value == "int8",
+            "weights must be f32, f16, int8 or stored, got \"", value.substr(0, 32), "\"");
+  return parse_weight_format(value.c_str());
+}
+
 bool is_stored_matrix_name(const std::string& name) {
   if (name == "token_emb.weight" || name == "to_logits.1.weight") return true;
   if (name.compare(0, 7, "layers.") != 0) return false;

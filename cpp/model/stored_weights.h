@@ -50,6 +50,11 @@ struct LoadedWeights {
   StoredMatrices stored;
 };
 
+// The "weights" option of every front end (lst --weights, JS load/create):
+// "f32" | "f16" | "int8" convert on load; "stored" or "" keep the file's
+// formats (unset). Throws lst::Error naming a bad value.
+std::optional<WeightFormat> parse_weights_option(const std::string& value);
+
 // Reads the state_dict. `format` unset: each matrix as the file stores it
 // (F16 -> f16, I8 + scale -> int8, F32 / BF16 / F64 -> f32); set: converted
 // to it (f32 widens and dequantises: load_weights). Malformed quantised

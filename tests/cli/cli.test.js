@@ -127,5 +127,5 @@ test('lst quantize: int8 and f16 files near the golden logits, back to f32, erro
   assert.equal(f32.get('layers.0.0.fn.to_q.weight').dtype, 'F32');
   expectError(['quantize', fixture('v5_c_mask'), '--dtype', 'q4', '--out', back], /unknown weight format "q4"/);
   expectError(['quantize', fixture('v5_c_mask'), '--out', back], /usage: lst quantize/);
-  expectError(['eval', fixture('v5_c_mask'), '--out', back, '--weights', 'int4'], /--weights must be f32, f16, int8 or stored/);
+  expectError(['eval', fixture('v5_c_mask'), '--out', back, '--weights', 'int4'], /weights must be f32, f16, int8 or stored, got "int4"/);
 });
