@@ -24,10 +24,15 @@ export interface LongShortTransformerConfig {
   segment_size?: number | null;
   /** Causal: tokens per segment (default 1); non-causal: global tokens (default 128). */
   r?: number;
+  /** Training only: dropout on the feed-forward's GELU output, in [0, 1) (default 0). */
+  ff_dropout?: number;
+  /** Training only: dropout on the attention weights, in [0, 1) (default 0). */
+  attn_dropout?: number;
 }
 
-/** A config as the engine reports it: every field present. */
-export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size'>> & { segment_size: number | null }>;
+/** A config as the engine reports it: every field present (the dropout rates only when > 0). */
+export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size' | 'ff_dropout' | 'attn_dropout'>> &
+  { segment_size: number | null; ff_dropout?: number; attn_dropout?: number }>;
 
 /** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
 export type WasmPaths = string | URL | Partial<Record<
@@ -107,6 +112,8 @@ export interface ForwardOptions {
   dims?: readonly number[];
   /** A Float32Array of b * n * num_tokens to write the logits into (reuse it across calls). */
   out?: Float32Array;
+  /** Throw an Error naming the first NaN or infinite logit (default false; generate and evaluate always check). */
+  checkFinite?: boolean;
 }
 
 export interface Logits {
@@ -508,9 +515,18 @@ export declare class Trainer {
   /** Steps with progress events, yielding to the event loop between steps. */
   run(options?: TrainerRunOptions): Promise<TrainerRunResult>;
   /** The weights as safetensors (seed names, config in __metadata__). */
-  /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
-  evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
   save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  /**
+   * The whole training state (weights, Adam's moments and counter, step,
+   * data sampler) as one checksummed safetensors file, for {@link Trainer.resume}.
+   */
+  saveState(): Uint8Array;
+  /**
+   * Continues from saveState()'s bytes (bit for bit, given the same options
+   * and data); returns the steps done. A truncated, corrupted or other-config
+   * state throws an Error naming it and leaves the trainer unchanged.
+   */
+  resume(state: Uint8Array | ArrayBuffer): number;
   /** The trained weights as a LongShortTransformer. */
   toModel(options?: EngineOptions): Promise<LongShortTransformer>;
   dispose(): void;
@@ -518,3 +534,62 @@ export declare class Trainer {
 
 /** The seed's train.py model kwargs. */
 export declare const SEED_TRAIN_CONFIG: Readonly<LongShortTransformerConfig>;
+
+// ------------------------------------------------------------------ training in a Worker
+
+/** Options of TrainerWorker.create(): those of Trainer.create, and a signal that cancels the start. */
+export interface TrainerWorkerOptions extends Omit<TrainerOptions, 'init' | 'data'> {
+  /** Initial weights: safetensors bytes, a URL or path, a Blob or Response, or a model (LongShortTransformer or LongShortTransformerWorker: its weights). */
+  init?: string | URL | ArrayBuffer | ArrayBufferView | Response | Blob | LongShortTransformer | LongShortTransformerWorker;
+  /** Training bytes: text (a string, UTF-8 encoded), a Uint8Array / ArrayBuffer, a Blob, a URL, or { path } (Node). */
+  data: string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URL | { path: string };
+  /** Cancels the start: the Worker stops and create() rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** A progress event of TrainerWorker.run(): the Trainer's, and 'pause' / 'resume' (step and steps only). */
+export interface TrainerWorkerEvent extends Omit<TrainerEvent, 'kind'> {
+  kind: 'step' | 'valid' | 'sample' | 'pause' | 'resume';
+}
+
+export interface TrainerWorkerRunOptions extends Omit<TrainerRunOptions, 'progress_callback' | 'signal'> {
+  /** Called on this thread after every step, validation, sample, pause and resume; return false to stop. */
+  progress_callback?: (event: TrainerWorkerEvent) => boolean | void;
+  /** Stops the run after its current step (finish_reason 'abort'); run() resolves. */
+  signal?: AbortSignal;
+}
+
+export interface TrainerWorkerRunResult extends Omit<TrainerRunResult, 'finish_reason'> {
+  finish_reason: 'steps' | 'stop' | 'abort' | 'callback';
+}
+
+/** The Trainer in a Worker of its own: the page stays responsive; runs pause, resume and stop between steps. */
+export declare class TrainerWorker {
+  private constructor();
+  /** Rejects naming the problem (bad options, data too short for one sequence, ...), with an AbortError or a TimeoutError (the Worker did not start in 30 s). */
+  static create(options: TrainerWorkerOptions): Promise<TrainerWorker>;
+  readonly config: ResolvedConfig;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly runtime: RuntimeInfo;
+  readonly sizes: { train_bytes: number; valid_bytes: number; step_memory_bytes: number; parameters: number };
+  /** Optimiser steps done, as of the latest event or call. */
+  readonly stepsDone: number;
+  /** True while run() is in progress (also when paused). */
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly disposed: boolean;
+  run(options?: TrainerWorkerRunOptions): Promise<TrainerWorkerRunResult>;
+  /** Pauses after the current step; resolves once paused (paused: false when no run was going). */
+  pause(): Promise<{ paused: boolean; step: number }>;
+  resume(): Promise<void>;
+  /** Ends the run after its current step (at once when paused); resolves when it has ended. */
+  stop(): Promise<void>;
+  validate(): Promise<{ nats: number; bits: number }>;
+  sample(len?: number, prime?: string | Uint8Array): Promise<string>;
+  /** The current weights as safetensors (works during a run and while paused). */
+  save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
+  /** The current weights in a new LongShortTransformerWorker. */
+  toModel(options?: LoadOptions): Promise<LongShortTransformerWorker>;
+  /** Stops the Worker (a pending run() rejects). */
+  dispose(): void;
+}

@@ -7,3 +7,4 @@ export { LongShortTransformerWorker } from './worker/long-short-transformer-work
 export { bundledModelUrl } from './bundled-model.js';
 export { clearModelCache, MODEL_CACHE_NAME } from './runtime/model-cache.js';
 export { Trainer, SEED_TRAIN_CONFIG } from './training/trainer.js';
+export { TrainerWorker } from './worker/trainer-worker.js';

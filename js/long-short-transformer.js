@@ -157,8 +157,8 @@ export class LongShortTransformer {
     this._check();
     if (options === null || typeof options !== 'object') throw new TypeError(`forward: options must be an object, got ${describe(options)}`);
     for (const key of Object.keys(options)) {
-      if (key !== 'mask' && key !== 'dims' && key !== 'out') {
-        throw new Error(`forward: unknown option '${key}' (expected mask, dims, out)`);
+      if (key !== 'mask' && key !== 'dims' && key !== 'out' && key !== 'checkFinite') {
+        throw new Error(`forward: unknown option '${key}' (expected mask, dims, out, checkFinite)`);
       }
     }
     const t = flatten(tokens, options.dims, 'tokens');
@@ -204,6 +204,7 @@ export class LongShortTransformer {
       } else {
         data = native.logits().slice();
       }
+      if (options.checkFinite) throwIfNotFinite(data, b, n, V);
       return { data, dims: [b, n, V] };
     });
   }
@@ -358,6 +359,12 @@ export class LongShortTransformer {
 
   /** Frees the model, its WebAssembly memory and its threads. Idempotent. */
   dispose() {
+    // Called from inside a call (a getter or callback): freed when it returns.
+    if (this._busy) {
+      this._disposeAfterCall = true;
+      return;
+    }
+    this._disposeAfterCall = false;
     finalizer?.unregister(this._state);
     releaseState(this._state);
   }
@@ -370,6 +377,18 @@ export class LongShortTransformer {
 
   /** @private Runs a wasm call; a trap (not an engine error) retires the instance. */
   _call(fn) {
+    // One call at a time per model: a token getter or a callback that calls
+    // into the same model while its call writes the heap (a view taken before
+    // the heap grows stays writable on a SharedArrayBuffer) would corrupt it.
+    if (this._busy) {
+      throw new Error('re-entrant call: this model is already inside a call (a token getter, mask getter or callback ' +
+        'called it from inside forward/generate/evaluate/save on the same model); call it after the outer call ' +
+        'returns, or use a second model');
+    }
+    // Input conversion before the call may run user code (getters) that
+    // disposed the model.
+    this._check();
+    this._busy = true;
     try {
       return fn();
     } catch (e) {
@@ -378,8 +397,22 @@ export class LongShortTransformer {
         throw new Error(`the WebAssembly module crashed: ${this._crashed}`);
       }
       throw e;
+    } finally {
+      this._busy = false;
+      if (this._disposeAfterCall) this.dispose();
     }
   }
 }
 
 const CONSTRUCT = Symbol('construct');
+
+/** forward({ checkFinite: true }): names the first NaN/infinite logit. */
+function throwIfNotFinite(data, b, n, V) {
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k];
+    if (x - x !== 0) {  // NaN or ±Infinity
+      const i = Math.floor(k / (n * V)), t = Math.floor(k / V) % n, v = k % V;
+      throw new Error(`forward: logit [${i}, ${t}, ${v}] is ${x} (not finite: the weights or inputs overflow float32)`);
+    }
+  }
+}

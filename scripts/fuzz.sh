@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target (clang, -DLST_FUZZ=ON: ASan + UBSan + coverage
+# Builds the libFuzzer targets (clang, -DLST_FUZZ=ON: ASan + UBSan + coverage
 # on the engine too) and fuzzes the safetensors reader/writer for N seconds
-# (default 60) on a scratch copy of fuzz/corpus/safetensors. One core.
+# (default 60) on a scratch copy of fuzz/corpus/safetensors, then the JSON
+# a user hands the engine (config, generation and trainer options) for N/2
+# seconds on fuzz/corpus/config. One core.
 #
 #   scripts/fuzz.sh [seconds]
 #
@@ -23,8 +25,8 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     -DLST_FUZZ=ON -DLST_BUILD_TESTS=OFF -DLST_BUILD_BENCH=OFF -DLST_NATIVE_ARCH=OFF \
     -DLST_WITH_XNNPACK=OFF >/dev/null
 fi
-echo "==> ninja: building fuzz_safetensors"
-ninja -C "$BUILD_DIR" fuzz_safetensors
+echo "==> ninja: building fuzz_safetensors fuzz_config"
+ninja -C "$BUILD_DIR" fuzz_safetensors fuzz_config
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lst-fuzz.XXXXXX")
 if [ "${LST_FUZZ_KEEP_CORPUS:-0}" = 1 ]; then
@@ -33,6 +35,7 @@ else
   trap 'rm -rf "$WORK"' EXIT
 fi
 cp -r "$ROOT/fuzz/corpus/safetensors" "$WORK/corpus"
+cp -r "$ROOT/fuzz/corpus/config" "$WORK/config-corpus"
 ARTIFACTS="$BUILD_DIR/fuzz-artifacts"
 mkdir -p "$ARTIFACTS"
 
@@ -40,14 +43,20 @@ mkdir -p "$ARTIFACTS"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-echo "==> fuzzing for ${SECS}s (corpus: $WORK/corpus, artifacts: $ARTIFACTS)"
-status=0
-"$BUILD_DIR/fuzz_safetensors" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=8192 -dict="$ROOT/fuzz/safetensors.dict" -artifact_prefix="$ARTIFACTS/" \
-  -print_final_stats=1 "$WORK/corpus" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "==> FUZZER FOUND A FAILURE (exit $status); reproducer(s) in $ARTIFACTS:" >&2
-  ls -la "$ARTIFACTS" >&2
-  exit 1
-fi
-echo "==> no crash in ${SECS}s"
+run_target() {  # name seconds corpus [extra libFuzzer flags]
+  local name=$1 secs=$2 corpus=$3
+  shift 3
+  echo "==> $name for ${secs}s (corpus: $corpus, artifacts: $ARTIFACTS)"
+  local status=0
+  "$BUILD_DIR/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$ARTIFACTS/" -print_final_stats=1 "$@" "$corpus" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "==> FUZZER FOUND A FAILURE in $name (exit $status); reproducer(s) in $ARTIFACTS:" >&2
+    ls -la "$ARTIFACTS" >&2
+    exit 1
+  fi
+}
+run_target fuzz_safetensors "$SECS" "$WORK/corpus" -max_len=8192 -dict="$ROOT/fuzz/safetensors.dict"
+CONFIG_SECS=$(( SECS / 2 > 5 ? SECS / 2 : 5 ))
+run_target fuzz_config "$CONFIG_SECS" "$WORK/config-corpus" -max_len=4096 -dict="$ROOT/fuzz/config.dict"
+echo "==> no crash in ${SECS}s + ${CONFIG_SECS}s"

@@ -4,6 +4,8 @@
 // "#platform" import.
 import { LongShortTransformerWorker, bundledModelUrl } from '../js/index.js';
 import { AttentionView } from './attention-view.js';
+import { SpeedChart } from './charts.js';
+import { setupTrainPanel } from './train-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const BUNDLED_URL = bundledModelUrl.href;
@@ -17,7 +19,8 @@ const el = {
   prompt: $('prompt'), temperature: $('temperature'), temperatureRange: $('temperature-range'), sampling: $('sampling'),
   filterThres: $('filter-thres'), topK: $('top-k'), filterLabel: $('filter-label'), topKLabel: $('top-k-label'),
   length: $('length'), seed: $('seed'), contextMode: $('context-mode'), contextNote: $('context-note'),
-  generate: $('generate'), stop: $('stop'), finish: $('finish'),
+  generate: $('generate'), stop: $('stop'), finish: $('finish'), longRun: $('long-run'),
+  speedCanvas: $('speed-canvas'), longSummary: $('long-summary'),
   output: $('output'), outputPrompt: $('output-prompt'), outputGenerated: $('output-generated'), cursor: $('cursor'),
   tps: $('stat-tps'), ms: $('stat-ms'), context: $('stat-context'), tokens: $('stat-tokens'), first: $('stat-first'),
   build: $('stat-build'), footerBuild: $('footer-build'),
@@ -25,6 +28,10 @@ const el = {
 };
 
 const attentionView = new AttentionView(el.canvas, el.attnSummary);
+const speedChart = new SpeedChart(el.speedCanvas);
+/** Tokens of the long run's preset, and the context the seed's cost is calibrated on (at most). */
+const LONG_RUN_TOKENS = 4000;
+const CALIBRATION_TOKENS = 1024;
 
 /** What the page is doing; read by the browser tests through window.demo. */
 const state = {
@@ -44,7 +51,9 @@ const state = {
 // modelReady, firstChar: ms since navigation start (first model, first character
 // of the page); firstToken: ms from Generate to the first token of the latest run.
 const timings = { modelReady: null, firstChar: null, firstToken: null };
-window.demo = { state, timings, attentionView };
+/** The "Teach it your text" panel (train-panel.js), set up at the end. */
+let trainPanel = null;
+window.demo = { state, timings, attentionView, speedChart };
 
 // ---------------------------------------------------------------- helpers
 
@@ -60,7 +69,9 @@ function setStatus(text) {
 function setButtons() {
   const busy = state.loading || state.generating !== null;
   el.generate.disabled = !state.model || busy;
+  el.longRun.disabled = !state.model || busy;
   el.stop.disabled = state.generating === null;
+  trainPanel?.setButtons();
   el.loadBundled.disabled = state.loading;
   el.file.disabled = state.loading;
 }
@@ -108,7 +119,7 @@ function buildLabel(runtime) {
  * @param {number} [size] bytes, when known
  */
 async function loadModel(source, name, size) {
-  if (state.loading) return;
+  if (state.loading) return false;
   if (state.generating) await stopGeneration();
   state.loading = true;
   setButtons();
@@ -141,10 +152,13 @@ async function loadModel(source, name, size) {
     timings.modelReady ??= performance.now();
     setStatus(`Ready: ${name}${fromCache ? ' (from the browser cache)' : ''}`);
     updateContextNote();
+    state.calibration = null;
+    return true;
   } catch (e) {
     const message = e?.message ?? String(e);
     showError(`Could not load ${name}: ${message}`);
     setStatus(state.model ? `Still using ${state.modelName}` : 'No model loaded: drop a .safetensors file below');
+    return false;
   } finally {
     state.loading = false;
     state.loadAttempts++;
@@ -344,6 +358,9 @@ async function generate() {
   pendingText = '';
   Object.assign(live, { count: 0, msSum: 0, tFirst: 0, context: 0 });
   for (const e of [el.tps, el.ms, el.context, el.tokens, el.first]) e.textContent = '–';
+  speedChart.reset(model.config);
+  if (state.calibration?.model === model) speedChart.setReference(state.calibration.n, state.calibration.ms);
+  el.longSummary.textContent = '';
   const tStart = performance.now();
   timings.firstToken = null;
   attentionView.reset(model.config);
@@ -361,6 +378,7 @@ async function generate() {
     live.count++;
     live.msSum += step.ms;
     live.context = step.context_length;
+    speedChart.push(step.context_length, step.ms);
     state.tokens.push(step.token);
     const text = byteLevel ? step.text : `${step.token} `;
     if (text) {
@@ -397,6 +415,7 @@ async function generate() {
       tokens_per_second: result.stats?.tokens_per_second,   // wall clock, as the page sees it
       compute_ms_per_token: live.count ? live.msSum / live.count : null,   // the engine's step + sample
     };
+    summariseSpeed(model.config);
     el.finish.textContent = {
       length: `done: ${result.tokens.length} tokens`, eos: 'stopped at the end-of-sequence token',
       stop: 'stopped at a stop sequence', abort: `stopped after ${result.tokens.length} tokens`,
@@ -417,6 +436,60 @@ async function generate() {
   }
 }
 
+/**
+ * Times one full forward pass of n = min(max_seq_len, CALIBRATION_TOKENS)
+ * tokens in this engine (the best of three: the first run also grows the
+ * wasm heap): the seed recomputes that for
+ * every token, so its cost per token at context c is about ms / n * c.
+ */
+async function calibrate(model) {
+  if (state.calibration?.model === model) return state.calibration;
+  const n = Math.min(model.config.max_seq_len, CALIBRATION_TOKENS);
+  const ids = Array.from({ length: n }, (_, i) => (i * 7 + 65) % model.config.num_tokens);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    await model.forward([ids]);
+    best = Math.min(best, performance.now() - t0);
+  }
+  state.calibration = { model, n, ms: best };
+  return state.calibration;
+}
+
+/** The long-run preset: thousands of tokens, the seed's recompute cost calibrated first. */
+async function longRun() {
+  const model = state.model;
+  if (!model || state.generating || state.loading) return;
+  el.length.value = String(LONG_RUN_TOKENS);
+  el.contextMode.value = 'auto';
+  updateContextNote();
+  el.longRun.disabled = true;
+  el.generate.disabled = true;
+  el.finish.textContent = 'timing one full forward pass (the reference estimate)…';
+  try {
+    await calibrate(model);
+  } catch (e) {
+    showError(`Could not time a forward pass: ${e?.message ?? e}`);
+  }
+  setButtons();
+  await generate();
+}
+
+/** One line under the speed chart: measured cost per token vs the seed's estimated one. */
+function summariseSpeed(config) {
+  const pts = speedChart.points;
+  if (pts.length < 10) return;
+  const median = (a) => { const v = a.slice().sort((x, y) => x - y); return v[Math.floor(v.length / 2)]; };
+  const maxC = Math.max(...pts.map((p) => p[0]));
+  const early = median(pts.filter((p) => p[0] <= maxC / 4).map((p) => p[1]));
+  const late = median(pts.filter((p) => p[0] >= (3 * maxC) / 4).map((p) => p[1]));
+  const ref = speedChart.referenceMs(maxC);
+  el.longSummary.textContent = `Measured: median ${early.toFixed(2)} ms/token at context ≤ ${Math.round(maxC / 4)}, ` +
+    `${late.toFixed(2)} ms/token at context ≥ ${Math.round((3 * maxC) / 4)} (max ${maxC} of max_seq_len ${config.max_seq_len}).` +
+    (ref ? ` Reference recompute (estimated from a ${speedChart.reference.n}-token forward of ${speedChart.reference.ms.toFixed(0)} ms): ` +
+      `${ref.toFixed(0)} ms/token at context ${maxC}, ${(ref / late).toFixed(0)}x the measured cost.` : '');
+}
+
 /** Stops the running generation; resolves when it has ended. */
 async function stopGeneration() {
   const controller = state.generating;
@@ -430,6 +503,7 @@ async function stopGeneration() {
 
 el.generate.addEventListener('click', () => { generate(); });
 el.stop.addEventListener('click', () => { stopGeneration(); });
+el.longRun.addEventListener('click', () => { longRun(); });
 el.prompt.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); generate(); }
 });
@@ -457,9 +531,21 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   el.drop.classList.remove('over');
+  const file = e.dataTransfer?.files?.[0];
+  if (e.target instanceof Element && e.target.closest('#train-panel')) { trainPanel.takeFile(file); return; }
   if (state.loading) return;
-  loadFile(e.dataTransfer?.files?.[0]);
+  loadFile(file);
 });
+
+trainPanel = setupTrainPanel({
+  getModel: () => state.model,
+  modelName: () => state.modelName,
+  loadWeights: (bytes, name) => loadModel(bytes, name, bytes.length),
+  generate: () => generate(),
+  canGenerate: () => Boolean(state.model) && !state.loading && state.generating === null,
+});
+window.demo.train = trainPanel.state;
+window.demo.lossChart = trainPanel.chart;
 
 // ?prompt=...&length=...&seed=...&autostart=1
 if (params.has('prompt')) el.prompt.value = params.get('prompt');

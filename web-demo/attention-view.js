@@ -17,7 +17,7 @@ const GRID_TOP = 34;
 const STRIP_GAP = 8;
 const STRIP_H = 26;
 const LEFT = 12;
-const GLOBAL_MAX_W = 250;
+const GLOBAL_MAX_W = 250;   // the global block's width at most: beyond 250 tokens a column shows several (their max)
 const BLOCK_GAP = 36;
 const RIGHT_PAD = 12;
 
@@ -46,6 +46,12 @@ const MUTED = '#6a6f78';
 const WHITE32 = 0xffffffff;
 const [BAND32, MASKED32, PAD32, PENDING32, GLOBAL32] = [BAND, MASKED, PAD, PENDING, GLOBAL]
   .map((hex) => pixel([1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))));
+
+/** A round step (1, 2 or 5 x 10^k) of about `raw`. */
+function niceStep(raw) {
+  const mag = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  return [1, 2, 5, 10].map((k) => k * mag).find((v) => v >= raw) ?? 10 * mag;
+}
 
 function pixel([r, g, b]) {
   return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
@@ -141,18 +147,25 @@ export class AttentionView {
     // Global columns: every segment the context can hold, or as many as seen.
     const seen = Math.max(...this.rows.map((a) => a.num_global));
     const G = Math.max(1, seen, s > 0 && maxSeq > 0 ? Math.floor(maxSeq / s) * r : 0);
-    const gw = Math.max(1, Math.min(14, GLOBAL_MAX_W / G));
+    // A long context (max_seq_len 4096: 256 segments and more) would not fit:
+    // then one column holds `bin` consecutive global tokens and shows the
+    // largest weight among them, so that a strong far-away token stays visible.
+    const bin = Math.ceil(G / GLOBAL_MAX_W);
+    const cols = Math.ceil(G / bin);
+    const gw = Math.max(1, Math.min(14, GLOBAL_MAX_W / cols));
     const gx = LEFT;
     // The global block is at least as wide as its labels, so that a small
     // model's few global columns never put the two titles on each other.
     ctx.font = 'bold 12px system-ui, sans-serif';
     let labelW = ctx.measureText('Long-term: global tokens').width;
     ctx.font = '10.5px system-ui, sans-serif';
-    labelW = Math.max(labelW, ctx.measureText(`${seen} so far: r = ${r} per segment of s = ${s}`).width);
+    const sub = `${seen} so far: r = ${r} per segment of s = ${s}${bin > 1 ? `; a column = ${bin} tokens (their max)` : ''}`;
+    labelW = Math.max(labelW, ctx.measureText(sub).width);
     ctx.font = '11px system-ui, sans-serif';
     labelW = Math.max(labelW, ctx.measureText(`segments 0 … ${Math.max(0, Math.ceil(seen / r) - 1)}`).width,
       ctx.measureText('no completed segment yet').width);
-    const lx = gx + Math.max(G * gw, Math.ceil(labelW) + 6) + BLOCK_GAP;
+    const gWidth = cols * gw;
+    const lx = gx + Math.max(gWidth, Math.ceil(labelW) + 6) + BLOCK_GAP;
     // Local block: absolute positions ending at the latest query.
     const span = 2 * w + ROWS;
     const lw = (W - RIGHT_PAD - lx) / span;
@@ -174,12 +187,12 @@ export class AttentionView {
     ctx.fillText(`layer ${last.layer}, head ${last.head}`, W - RIGHT_PAD, 14);
     ctx.textAlign = 'left';
     ctx.font = '10.5px system-ui, sans-serif';
-    ctx.fillText(`${seen} so far: r = ${r} per segment of s = ${s}`, gx, 28);
+    ctx.fillText(sub, gx, 28);
     ctx.fillText(`key positions ${Math.max(0, firstPos)} … ${last.query_pos} →`, lx, 28);
 
     // One pixel per (token, column), scaled up: the history grid (the
     // paper's Q x K picture), newest at the bottom.
-    const gBuf = this.globalGrid.begin(G, ROWS);
+    const gBuf = this.globalGrid.begin(cols, ROWS);
     const lBuf = this.localGrid.begin(span, ROWS);
     const offset = ROWS - this.rows.length;
     this.rows.forEach((a, i) => {
@@ -188,7 +201,13 @@ export class AttentionView {
       const p = a.probs;
       let max = 0;
       for (let k = 0; k < p.length; k++) if (p[k] > max) max = p[k];
-      for (let g = 0; g < G; g++) gBuf[row * G + g] = g < ng ? colour(p[g], max, GLOBAL32) : PENDING32;
+      for (let c = 0; c < cols; c++) {
+        const g0 = c * bin;
+        if (g0 >= ng) { gBuf[row * cols + c] = PENDING32; continue; }
+        let v = 0;
+        for (let g = g0; g < Math.min(ng, g0 + bin); g++) if (p[g] > v) v = p[g];
+        gBuf[row * cols + c] = colour(v, max, GLOBAL32);
+      }
       for (let j = 0; j < 2 * w; j++) {
         const pos = a.local_first_pos + j;
         const c = pos - firstPos;
@@ -201,25 +220,25 @@ export class AttentionView {
     const lWidth = W - RIGHT_PAD - lx;
     const sy = GRID_TOP + ROWS * ROW_H + STRIP_GAP;
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.globalGrid.canvas, gx, GRID_TOP, G * gw, ROWS * ROW_H);
+    ctx.drawImage(this.globalGrid.canvas, gx, GRID_TOP, gWidth, ROWS * ROW_H);
     ctx.drawImage(this.localGrid.canvas, lx, GRID_TOP, lWidth, ROWS * ROW_H);
     // The latest token at full height.
-    ctx.drawImage(this.globalGrid.canvas, 0, ROWS - 1, G, 1, gx, sy, G * gw, STRIP_H);
+    ctx.drawImage(this.globalGrid.canvas, 0, ROWS - 1, cols, 1, gx, sy, gWidth, STRIP_H);
     ctx.drawImage(this.localGrid.canvas, 0, ROWS - 1, span, 1, lx, sy, lWidth, STRIP_H);
     if (gw > 4) {   // separate the global tokens
       ctx.fillStyle = '#ffffff';
-      for (let g = 1; g < G; g++) {
+      for (let g = 1; g < cols; g++) {
         ctx.fillRect(gx + g * gw - 0.5, GRID_TOP, 1, ROWS * ROW_H);
         ctx.fillRect(gx + g * gw - 0.5, sy, 1, STRIP_H);
       }
     }
     ctx.strokeStyle = '#d6d2c8';
     ctx.lineWidth = 1;
-    ctx.strokeRect(gx - 0.5, GRID_TOP - 0.5, G * gw + 1, ROWS * ROW_H + 1);
+    ctx.strokeRect(gx - 0.5, GRID_TOP - 0.5, gWidth + 1, ROWS * ROW_H + 1);
     ctx.strokeRect(lx - 0.5, GRID_TOP - 0.5, lWidth + 1, ROWS * ROW_H + 1);
 
     ctx.strokeStyle = INK;
-    ctx.strokeRect(gx - 0.5, sy - 0.5, G * gw + 1, STRIP_H + 1);
+    ctx.strokeRect(gx - 0.5, sy - 0.5, gWidth + 1, STRIP_H + 1);
     ctx.strokeRect(lx - 0.5, sy - 0.5, W - RIGHT_PAD - lx + 1, STRIP_H + 1);
     // Query marker and window edges.
     const qx = (colX(last.query_pos - firstPos) + colX(last.query_pos - firstPos + 1)) / 2;
@@ -237,7 +256,27 @@ export class AttentionView {
     ctx.textAlign = 'left';
     const wx = colX(Math.max(0, last.local_first_pos - firstPos));
     ctx.fillText(`window from ${last.local_first_pos}`, Math.max(lx, wx), ly);
-    ctx.fillText(last.num_global ? `segments 0 … ${Math.ceil(last.num_global / r) - 1}` : 'no completed segment yet', gx, ly);
+    // The global block's axis: the whole past, by segment (positions g*s ...).
+    const nseg = Math.ceil(last.num_global / r);
+    ctx.fillText(last.num_global ? `whole past: segments 0 … ${nseg - 1} (positions 0 … ${nseg * s - 1})` : 'no completed segment yet', gx, ly);
+    if (bin > 1 || cols * gw >= 120) {
+      // Position ticks along the global block (segment g covers [g*s, (g+1)*s)).
+      const perCol = (bin / r) * s;   // positions per column
+      ctx.strokeStyle = MUTED;
+      ctx.font = '9.5px system-ui, sans-serif';
+      const stepPos = niceStep((cols * perCol) / 4);
+      for (let pos = 0; pos <= cols * perCol; pos += stepPos) {
+        const x = gx + (pos / perCol) * gw;
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x) + 0.5, sy + STRIP_H + 1);
+        ctx.lineTo(Math.round(x) + 0.5, sy + STRIP_H + 5);
+        ctx.stroke();
+        ctx.textAlign = pos === 0 ? 'left' : 'center';
+        ctx.fillText(String(pos), x, sy + STRIP_H + 12);
+      }
+      ctx.textAlign = 'left';
+      ctx.font = '11px system-ui, sans-serif';
+    }
 
     // Colour ramp.
     const ky = ly + 10;

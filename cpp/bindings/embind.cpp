@@ -87,6 +87,8 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
       .function("save", &WasmTrainer::save)
       .function("saved", &WasmTrainer::saved)
       .function("releaseSaved", &WasmTrainer::releaseSaved)
+      .function("saveState", &WasmTrainer::saveState)
+      .function("resume", &WasmTrainer::resume)
       .function("configJson", &WasmTrainer::configJson)
       .function("numParameters", &WasmTrainer::numParameters)
       .function("trainBytes", &WasmTrainer::trainBytes)

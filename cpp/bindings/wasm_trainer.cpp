@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bindings/training_weights.h"
+#include "train/checkpoint.h"
 #include "train/graph.h"
 
 namespace lst::wasm {
@@ -72,7 +73,7 @@ bool WasmTrainer::sample(double len, bool use_prime) {
     LST_CHECK(len >= 0 && len <= 1e8 && len == std::floor(len), "sample length must be an integer >= 0, got ",
               len);
     const std::vector<int32_t> prime(prime_.begin(), prime_.end());
-    const train::Trainer::Sample smp = trainer().sample(int64_t(len), use_prime ? &prime : nullptr, 1);
+    const train::Trainer::Sample smp = trainer().sample(int64_t(len), use_prime ? &prime : nullptr);
     sampled_.assign(smp.prime.begin(), smp.prime.end());
     sampled_.insert(sampled_.end(), smp.continuation.begin(), smp.continuation.end());
     sampled_prime_ = smp.prime.size();
@@ -86,6 +87,25 @@ emscripten::val WasmTrainer::sampled() {
 bool WasmTrainer::save(bool f16) {
   return guarded(&error_,
                  [&] { saved_ = state_dict_file(trainer().weights(), trainer().config(), f16).serialize(); });
+}
+
+bool WasmTrainer::saveState() {
+  return guarded(&error_, [&] {
+    train::OptimState st = trainer().optim_state();
+    st.extra_json = resolved_json_;  // the options it ran with, for the reader
+    saved_ = train::trainer_state_bytes(trainer().config(), trainer().weights(), st);
+  });
+}
+
+bool WasmTrainer::resume(const HeapBuffer& state) {
+  return guarded(&error_, [&] {
+    Config c;
+    Weights w;
+    train::OptimState st;
+    const auto& bytes = state.bytes();
+    train::parse_trainer_state(bytes.data(), bytes.size(), &c, &w, &st);
+    trainer().restore(c, w, &st);
+  });
 }
 
 emscripten::val WasmTrainer::saved() {

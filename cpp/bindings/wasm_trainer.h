@@ -55,6 +55,11 @@ class WasmTrainer {
   bool save(bool f16);
   emscripten::val saved();
   void releaseSaved() { std::vector<uint8_t>().swap(saved_); }
+  // The whole trainer state (weights, Adam's moments and counter, step,
+  // data sampler; train/checkpoint.h's trainer state) into saved().
+  bool saveState();
+  // Continues from saveState()'s bytes: on an error the trainer is unchanged.
+  bool resume(const HeapBuffer& state);
 
   std::string configJson() const { return trainer_ ? trainer_->config().to_json() : ""; }
   double numParameters() const;

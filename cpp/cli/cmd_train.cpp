@@ -31,8 +31,12 @@ const char* kTrainUsage =
     "  --config JSON|FILE     model kwargs (default: the seed's train.py model)\n"
     "  --init MODEL           start from these weights (fine-tuning)\n"
     "  --resume CKPT          continue a run (weights, Adam state, step, data sampler)\n"
-    "  --preset seed          batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5 (the defaults)\n"
+    "  --ff-dropout P --attn-dropout P   dropout in training (the seed's ff_dropout,\n"
+    "                         attn_dropout; overrides the config's, also with --init/--resume)\n"
+    "  --max-seq-len N        the model's context (rotary: the weights do not change), e.g. to\n"
+    "                         train a model from --init on longer windows\n"
     "  --steps N --batch B --accum A --seq S --lr LR --clip C --weight-decay WD (AdamW)\n"
+    "                         (defaults: the seed's train.py, batch 4, accum 4, seq 1024, lr 3e-4, clip 0.5)\n"
     "  --warmup N --cosine --min-lr-ratio R     learning-rate schedule\n"
     "  --valid-every N --valid-batches N --sample-every N --sample-len N --checkpoint-every N\n"
     "  --out DIR              checkpoints (model.safetensors + .optim sidecar) and log.csv\n"
@@ -63,16 +67,14 @@ Config seed_train_config() {
 
 int cmd_train(int argc, char** argv) {
   Args a(argc, argv, 2, {"enwik8", "cosine"});
-  a.check_known({"data", "enwik8", "valid-fraction", "config", "init", "resume", "preset", "steps",
+  a.check_known({"data", "enwik8", "valid-fraction", "config", "init", "resume", "steps",
                  "batch", "accum", "seq", "lr", "clip", "weight-decay", "warmup", "cosine",
                  "min-lr-ratio", "valid-every", "valid-batches", "sample-every", "sample-len",
-                 "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend"});
+                 "sample-prime", "checkpoint-every", "out", "threads", "seed", "backend",
+                 "ff-dropout", "attn-dropout", "max-seq-len"});
   LST_CHECK(a.has("data"), kTrainUsage);
-  // --preset seed: the reference train.py, whose model is the default without --config and whose
-  // optimiser settings are the defaults anyway.
-  if (a.has("preset")) LST_CHECK(a.get("preset") == "seed", "unknown --preset '", a.get("preset"), "' (known: seed)");
   // Model: resumed checkpoint, else --init weights, else a fresh init of
-  // --config (or the reference train.py's model, with or without --preset seed).
+  // --config, or the reference train.py's model (whose optimiser settings are the defaults).
   Config c;
   Weights w;
   if (a.has("resume")) {
@@ -83,6 +85,10 @@ int cmd_train(int argc, char** argv) {
     const std::string cfg = read_config_option(a);
     c = cfg.empty() ? seed_train_config() : Config::from_json(cfg);
   }
+  if (a.has("ff-dropout")) c.ff_dropout = a.get_double("ff-dropout", 0);
+  if (a.has("attn-dropout")) c.attn_dropout = a.get_double("attn-dropout", 0);
+  if (a.has("max-seq-len")) c.max_seq_len = int(a.get_int("max-seq-len", c.max_seq_len));
+  c.validate();
   // The same options object the JS Trainer takes (train/trainer_options.h
   // parses and defaults it), built from the flags.
   nlohmann::json j = options_from_flags(

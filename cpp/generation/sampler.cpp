@@ -4,19 +4,15 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/splitmix64.h"
 
 namespace lst {
 
-static uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 double counter_uniform(uint64_t seed, uint64_t stream, uint64_t counter) {
-  const uint64_t key = splitmix64(seed ^ splitmix64(stream + 0x632be59bd9b4e019ull));
-  return static_cast<double>(splitmix64(key + counter) >> 11) * 0x1.0p-53;
+  // splitmix64_mix(x + kGoldenGamma): the stream's first output for state x
+  const auto hash = [](uint64_t x) { return splitmix64_mix(x + kGoldenGamma); };
+  const uint64_t key = hash(seed ^ hash(stream + 0x632be59bd9b4e019ull));
+  return static_cast<double>(hash(key + counter) >> 11) * 0x1.0p-53;
 }
 
 void validate(const SamplingOptions& o) {
@@ -38,7 +34,8 @@ Sampler::Sampler(const SamplingOptions& options, uint64_t seed, uint64_t stream)
 
 int32_t Sampler::sample(const float* logits, int V, uint64_t step) {
   for (int i = 0; i < V; ++i)
-    LST_CHECK(!std::isnan(logits[i]), "sampling: logit ", i, " is NaN");
+    LST_CHECK(std::isfinite(logits[i]), "sampling: logit ", i, " is ", logits[i],
+              " (not finite: the weights or activations overflow float32)");
   // Candidates sorted by logit, descending; ties keep the lower id first.
   int k = V;
   if (o_.filter_thres >= 0) k = seed_top_k(o_.filter_thres, V);

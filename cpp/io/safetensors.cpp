@@ -6,6 +6,8 @@
 // memcpy only.
 #include "io/safetensors.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -654,7 +656,20 @@ std::vector<uint8_t> read_file_bytes(const std::string& path) {
     int err = errno;
     LST_FAIL("cannot open '", path, "': ", std::strerror(err));
   }
+  // Only regular files: a device or a pipe (/dev/zero, /dev/stdin) has no
+  // size to check and could be read until memory runs out.
+  struct stat info {};
+  if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode)) {
+    std::fclose(f);
+    LST_FAIL("'", path, "' is not a regular file (a device, pipe or directory cannot be read as a model or data file)");
+  }
   std::vector<uint8_t> out;
+  try {
+    out.reserve(static_cast<size_t>(info.st_size));
+  } catch (const std::exception&) {  // bad_alloc, length_error
+    std::fclose(f);
+    LST_FAIL("'", path, "' is ", static_cast<long long>(info.st_size), " bytes, more than this process can hold in memory");
+  }
   constexpr size_t kChunk = 1 << 20;
   for (;;) {
     const size_t old = out.size();

@@ -114,7 +114,7 @@ size_t attend_long_short_scratch(const AttentionRule& rule, const QueryBlock& qb
 
 void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
                        const GlobalKeys& g, const LocalKeys& l, const AttentionRule& rule,
-                       float* scratch, float* probs) {
+                       float* scratch, float* probs, const AttentionTrainingSink* training) {
   // Score layout of every row of the window: [global_columns | local_slots].
   const size_t M = qb.count, L = rule.local_slots();
   const size_t cols = rule.global_columns(qb.t0, g.count);
@@ -145,6 +145,9 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
   if (gk > 0) scores(g.rows, g.stride, gk, S);
   if (cB > cA) scores(local0, l.stride, cB - cA, S + cols + cA);
 
+  const DropoutRow* drop = training ? training->dropout : nullptr;
+  auto unit0 = [&](int64_t t) { return uint64_t(t) * training->unit_stride; };
+  std::vector<uint8_t> uniform;  // rows with no visible key (rare: allocated then)
   bool any_uniform = false;
   for (size_t i = 0; i < M; ++i) {
     float* row = S + i * ld;
@@ -160,12 +163,20 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
     const float m = row_max(row, ld);
     if (m == kMasked) {  // fully masked row: fixed up below (docs/SPEC.md §4.8)
       std::fill(row, row + ld, 0.0f);
+      if (uniform.empty()) uniform.assign(M, 0);
+      uniform[i] = 1;
       any_uniform = true;
+      if (training && training->lse) training->lse[i] = -INFINITY;
       continue;
     }
     const float sum = exp_shift_sum(row, m, ld);
     const float inv = 1.0f / sum;
     for (size_t j = 0; j < ld; ++j) row[j] *= inv;
+    if (training && training->lse) training->lse[i] = m + std::log(sum);
+    if (drop) {  // the seed's attn_dropout, on the weights after the softmax
+      drop->apply(row, unit0(t), int64_t(cols));
+      drop->apply(row + cols, unit0(t) + training->global_units, int64_t(L));
+    }
   }
   // P·V, global tokens then local keys. A decode step's row stops its
   // reductions earlier than the same row in a full window (tokens and keys
@@ -211,9 +222,22 @@ void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size
   simd::axpy(float(L - (cB - cA)), l.oob_key, avg.data(), dh);
   const float w = 1.0f / float(g.count + L);
   for (size_t i = 0; i < M; ++i) {
-    if (row_max(S + i * ld, ld) != 0.0f) continue;  // a normal row (probabilities > 0)
-    for (size_t d = 0; d < dh; ++d) out[i * out_stride + d] = avg[d] * w;
+    if (!uniform[i]) continue;
+    float* o = out + i * out_stride;
     if (probs) std::fill(probs + i * ld, probs + (i + 1) * ld, w);
+    if (!drop) {
+      for (size_t d = 0; d < dh; ++d) o[d] = avg[d] * w;
+      continue;
+    }
+    // With dropout every slot has its own multiplier: sum them one by one.
+    const uint64_t u0 = unit0(qb.t0 + int64_t(i));
+    std::fill(o, o + dh, 0.0f);
+    for (size_t j = 0; j < g.count; ++j)
+      simd::axpy(w * drop->factor<float>(u0 + j), g.rows + j * g.stride, o, dh);
+    for (size_t c = 0; c < L; ++c) {
+      const float* key = c >= cA && c < cB ? local0 + (c - cA) * l.stride : l.oob_key;
+      simd::axpy(w * drop->factor<float>(u0 + training->global_units + c), key, o, dh);
+    }
   }
 }
 

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dropout.h"
+
 namespace lst {
 
 // Global tokens of one block of `rows` keys:
@@ -87,6 +89,18 @@ struct QueryBlock {
   size_t count;
 };
 
+// What a training forward asks of the kernel beyond the output
+// (train/attention_train.cpp): the softmax statistics its backward
+// recomputes the weights from, and the attention dropout of the seed's
+// attn_dropout (applied to the weights after the softmax).
+struct AttentionTrainingSink {
+  float* lse = nullptr;  // (count) max + log(sum exp) per row; -inf for a uniform row
+  const DropoutRow* dropout = nullptr;
+  // Dropout unit of row t's weight on global token j: t * unit_stride + j;
+  // on local slot c: t * unit_stride + global_units + c.
+  uint64_t unit_stride = 0, global_units = 0;
+};
+
 // out (count, dh) stride out_stride: per row, softmax over the scores
 // [q·g (global_columns) | q·l (local_slots)] with every key the rule hides
 // at -FLT_MAX, times the same vectors. The scores are GEMMs (q·K^T, then
@@ -97,7 +111,8 @@ struct QueryBlock {
 // layout): attend_long_short_scratch(rule, qb, g) floats.
 void attend_long_short(float* out, size_t out_stride, const QueryBlock& qb, size_t dh,
                        const GlobalKeys& g, const LocalKeys& l, const AttentionRule& rule,
-                       float* scratch, float* probs = nullptr);
+                       float* scratch, float* probs = nullptr,
+                       const AttentionTrainingSink* training = nullptr);
 size_t attend_long_short_scratch(const AttentionRule& rule, const QueryBlock& qb,
                                  const GlobalKeys& g);
 

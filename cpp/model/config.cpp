@@ -32,6 +32,8 @@ void Config::validate() const {
   positive("heads", heads);
   positive("ff_mult", ff_mult);
   positive("r", r);
+  LST_CHECK(ff_dropout >= 0 && ff_dropout < 1, "config: ff_dropout must be in [0, 1), got ", ff_dropout);
+  LST_CHECK(attn_dropout >= 0 && attn_dropout < 1, "config: attn_dropout must be in [0, 1), got ", attn_dropout);
   if (causal) {
     positive("segment_size", segment_size);
     LST_CHECK(r < segment_size, "config: causal mode needs r < segment_size, got r=", r,
@@ -122,6 +124,8 @@ Config Config::from_json(const std::string& text) {
   c.ff_mult = get_int(j, "ff_mult", 4, false);
   c.segment_size = c.causal ? get_int(j, "segment_size", 16, false) : 0;
   c.r = get_int(j, "r", c.causal ? 1 : 128, false);
+  if (j.contains("ff_dropout") && !j["ff_dropout"].is_null()) c.ff_dropout = j["ff_dropout"].get<double>();
+  if (j.contains("attn_dropout") && !j["attn_dropout"].is_null()) c.attn_dropout = j["attn_dropout"].get<double>();
   c.validate();
   return c;
 }
@@ -136,6 +140,10 @@ std::string Config::to_json() const {
     j["segment_size"] = segment_size;
   else
     j["segment_size"] = nullptr;
+  // Written only when set, so files of models trained without dropout keep
+  // their config; the reference constructor takes both keys.
+  if (ff_dropout > 0) j["ff_dropout"] = ff_dropout;
+  if (attn_dropout > 0) j["attn_dropout"] = attn_dropout;
   return j.dump();
 }
 

@@ -28,6 +28,9 @@ struct Config {
   int ff_mult = 4;
   int segment_size = 16;  // causal only; 0 when non-causal (the seed's None)
   int r = 1;              // causal: tokens per segment; non-causal: global tokens
+  // Training only (docs/SPEC.md §5.4): inference ignores them, == too.
+  double ff_dropout = 0;   // on the feed-forward's GELU output
+  double attn_dropout = 0; // on the attention weights
 
   int inner() const { return heads * dim_head; }
   int ff_hidden() const { return dim * ff_mult; }
@@ -44,6 +47,7 @@ struct Config {
   static Config from_json(const std::string& json_text);
   std::string to_json() const;
 
+  // Same function at inference (dropout rates are not compared).
   bool operator==(const Config& o) const;
 };
 

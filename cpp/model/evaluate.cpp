@@ -28,7 +28,11 @@ Evaluation evaluate_bytes(Model& model, const uint8_t* data, size_t n, int64_t s
       const double m = *std::max_element(row, row + V);
       double z = 0;
       for (int v = 0; v < V; ++v) z += std::exp(double(row[v]) - m);
-      nats += std::log(z) + m - double(row[data[start + t + 1]]);
+      const double loss = std::log(z) + m - double(row[data[start + t + 1]]);
+      // Overflowing weights give NaN/inf logits: say where, never a NaN average.
+      LST_CHECK(std::isfinite(loss), "evaluation: the loss of byte ", start + t + 1,
+                " is not finite (the logits at that position hold NaN or infinity: the weights overflow)");
+      nats += loss;
     }
     e.predicted += len;
     e.windows++;

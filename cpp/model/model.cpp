@@ -26,8 +26,13 @@ Model::Model(const Config& config, Weights weights, StoredMatrices stored,
   stored_.layers.resize(config_.depth);
   LST_CHECK(gemm_backend_available(options.backend), "GEMM backend '",
             gemm_backend_name(options.backend), "' is not available in this build");
-  LST_CHECK(options.num_threads >= 1, "num_threads must be >= 1, got ", options.num_threads);
-  pool_ = std::make_unique<ThreadPool>(options.num_threads);
+  if (options.pool) {
+    pool_ = options.pool;
+  } else {
+    LST_CHECK(options.num_threads >= 1, "num_threads must be >= 1, got ", options.num_threads);
+    own_pool_ = std::make_unique<ThreadPool>(options.num_threads);
+    pool_ = own_pool_.get();
+  }
   gemm_ = make_gemm_context(options.backend, *pool_);
   const size_t D = config_.dim, I = config_.inner(), Hd = config_.ff_hidden();
   // A stored matrix (f16, int8) runs on the quantised kernels, an f32 one

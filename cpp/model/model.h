@@ -1,7 +1,8 @@
 // A Long-Short Transformer language model (docs/SPEC.md §3): the seed's
 // LongShortTransformer with its weights, packed GEMMs and thread pool.
 // One call at a time per Model (it reuses its buffers and thread pool); use
-// one Model per thread to run several concurrently.
+// one Model per thread to run several concurrently. The pool is the model's
+// own, or borrowed from its owner (ModelOptions::pool).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -25,10 +26,14 @@ struct ModelOptions {
   // A constructor, not an aggregate: callers' ModelOptions{backend, threads}
   // must not warn about the fields added since (-Wmissing-field-initializers).
   ModelOptions() = default;
-  ModelOptions(GemmBackend b, int threads, std::optional<WeightFormat> format = std::nullopt)
-      : backend(b), num_threads(threads), weight_format(format) {}
+  ModelOptions(GemmBackend b, int threads, ThreadPool* caller_pool = nullptr,
+               std::optional<WeightFormat> format = std::nullopt)
+      : backend(b), num_threads(threads), pool(caller_pool), weight_format(format) {}
   GemmBackend backend = default_gemm_backend();
-  int num_threads = 1;
+  int num_threads = 1;         // the threads of the pool the model makes when `pool` is null
+  // The caller's pool (it must outlive the model), e.g. the trainer's: one set
+  // of threads for everything its owner runs. num_threads is then the pool's.
+  ThreadPool* pool = nullptr;
   // The format the matrices are kept and computed in (stored_weights.h).
   // Unset: as given (a file's F16 stays f16, its int8 int8, F32 f32; the
   // f32 Weights of the constructor stay f32). Set: converted to it on load
@@ -110,7 +115,8 @@ class Model {
   Config config_;
   Weights weights_;
   StoredMatrices stored_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> own_pool_;  // when the options give none
+  ThreadPool* pool_ = nullptr;            // own_pool_ or the caller's
   std::unique_ptr<GemmContext> gemm_;
   std::vector<LayerLinears> layer_linears_;
   std::unique_ptr<Linear> logits_linear_;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/splitmix64.h"
 #include "io/safetensors.h"
 #include "model/stored_weights.h"
 
@@ -74,9 +75,9 @@ namespace {
 // distributions differ between libstdc++ and Emscripten's libc++).
 class InitRng {
  public:
-  explicit InitRng(uint64_t seed) : state_(seed) {}
+  explicit InitRng(uint64_t seed) : rng_{seed} {}
   // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform() { return rng_.uniform(); }
   // Standard normal by Box-Muller (both outputs used).
   double normal() {
     if (has_spare_) {
@@ -91,13 +92,7 @@ class InitRng {
   }
 
  private:
-  uint64_t next() {  // splitmix64
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t state_;
+  SplitMix64 rng_;
   double spare_ = 0;
   bool has_spare_ = false;
 };

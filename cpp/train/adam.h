@@ -32,6 +32,8 @@ class Adam {
   // State for checkpoints: exp_avg, exp_avg_sq (num_params each) and t.
   std::vector<float>& exp_avg() { return m_; }
   std::vector<float>& exp_avg_sq() { return v_; }
+  const std::vector<float>& exp_avg() const { return m_; }
+  const std::vector<float>& exp_avg_sq() const { return v_; }
   void set_steps_taken(int64_t t) { t_ = t; }
 
  private:

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "kernels/gemm_strided.h"
+#include "kernels/long_short_attention.h"
 #include "kernels/simd.h"
 #include "kernels/simd_exp.h"
 #include "train/ops.h"
@@ -149,7 +150,7 @@ T exp_shifted(T* s, int64_t n, T m) {
 template <class T>
 void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const Config& c,
                             int64_t N, int h, const uint8_t* mask, const T* cos_t,
-                            const T* sin_t, T* scratch) {
+                            const T* sin_t, T* scratch, const DropoutRow* drop) {
   const HeadGeometry<T> geo(c, N, h, mask);
   const int64_t dh = geo.dh, S = geo.stride, I = geo.inner, G = geo.G, L = geo.L;
   const size_t half = dh / 2;
@@ -199,7 +200,26 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
                     p.global_norm_b, G, dh);
 
   // 4.7-4.9 one softmax per query over [global | local], a window of
-  // queries at a time (their local keys are the same rows: two GEMMs).
+  // queries at a time. float: the inference kernel attend_long_short (the
+  // one attention kernel of prefill, decode and training), which also
+  // leaves the log-sum-exp the backward recomputes the weights from and
+  // applies the attention dropout; double: the reference below.
+  if constexpr (std::is_same_v<T, float>) {
+    const AttentionRule rule{c.causal, c.window_size, c.causal ? c.segment_size : 1, c.r};
+    const GlobalKeys gk{a.gkv, size_t(dh), size_t(G)};
+    const LocalKeys lk{lkv, size_t(I), 0, N, mask, p.local_norm_b};
+    AttentionTrainingSink sink;
+    sink.dropout = drop;
+    sink.unit_stride = uint64_t(G + L);
+    sink.global_units = uint64_t(G);
+    for (int64_t t0 = 0; t0 < N; t0 += geo.W) {
+      const QueryBlock qb{q + t0 * S, size_t(S), t0, size_t(geo.W)};
+      sink.lse = a.lse + t0;
+      attend_long_short(out + t0 * I, size_t(I), qb, size_t(dh), gk, lk, rule, scratch, nullptr,
+                        &sink);
+    }
+    return;
+  }
   const int64_t W = geo.W, ld = G + L;
   T* P = scratch;                          // (W, ld)
   T* key_mask = scratch + 2 * W * ld + N;  // (L)
@@ -223,6 +243,7 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
       const T inv = T(1) / sum;
       for (int64_t j = 0; j < ld; ++j) s[j] *= inv;
       a.lse[w.t0 + i] = m + std::log(sum);
+      if (drop) drop->apply(s, uint64_t(w.t0 + i) * uint64_t(ld), ld);  // after the softmax
     }
     T* o = out + w.t0 * I;
     head_matmul<T>(false, false, W, dh, w.gv_max, P, ld, a.gkv, dh, o, I, false, gs);
@@ -234,10 +255,12 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
       // uniform over all G + L slots (out-of-range windows are local_norm.bias)
       T* oi = o + i * I;
       const T u = T(1) / T(G + L);
-      for (int64_t j = 0; j < G; ++j) axpy(u, a.gkv + j * dh, oi, dh);
+      const uint64_t unit0 = uint64_t(w.t0 + i) * uint64_t(ld);
+      auto weight = [&](int64_t slot) { return drop ? u * drop->factor<T>(unit0 + slot) : u; };
+      for (int64_t j = 0; j < G; ++j) axpy(weight(j), a.gkv + j * dh, oi, dh);
       for (int64_t j = 0; j < L; ++j) {
         const int64_t pos = w.first + j;
-        axpy(u, geo.in_range(pos) ? lkv + pos * I : p.local_norm_b, oi, dh);
+        axpy(weight(G + j), geo.in_range(pos) ? lkv + pos * I : p.local_norm_b, oi, dh);
       }
     }
   }
@@ -246,7 +269,8 @@ void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const 
 template <class T>
 void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
                              const AttnParams<T>& p, const Config& c, int64_t N, int h,
-                             const uint8_t* mask, const T* cos_t, const T* sin_t, T* scratch) {
+                             const uint8_t* mask, const T* cos_t, const T* sin_t, T* scratch,
+                             const DropoutRow* drop) {
   const HeadGeometry<T> geo(c, N, h, mask);
   const int64_t dh = geo.dh, S = geo.stride, I = geo.inner, G = geo.G, L = geo.L, R = c.r;
   const size_t half = dh / 2;
@@ -297,17 +321,23 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
         std::fill(di, di + ld, T(0));
         const T u = T(1) / T(G + L);
         const T* dot_ = dout_w + i * I;
-        for (int64_t j = 0; j < G; ++j) axpy(u, dot_, g.dgkv + j * dh, dh);
+        const uint64_t unit0 = uint64_t(w.t0 + i) * uint64_t(ld);
+        auto weight = [&](int64_t slot) { return drop ? u * drop->factor<T>(unit0 + slot) : u; };
+        for (int64_t j = 0; j < G; ++j) axpy(weight(j), dot_, g.dgkv + j * dh, dh);
         for (int64_t j = 0; j < L; ++j) {
           const int64_t pos = w.first + j;
-          axpy(u, dot_, geo.in_range(pos) ? dlkv + pos * I : d_local_b, dh);
+          axpy(weight(G + j), dot_, geo.in_range(pos) ? dlkv + pos * I : d_local_b, dh);
         }
         continue;
       }
       exp_shifted(pi, ld, lse);  // invisible slots hold -inf: 0
+      // With dropout, di holds d(dropped weights): d(weights) = di * mask / (1 - p),
+      // and the value products below take the dropped weights.
+      if (drop) drop->apply(di, uint64_t(w.t0 + i) * uint64_t(ld), ld);
       T dsum = 0;
       for (int64_t j = 0; j < ld; ++j) dsum += pi[j] * di[j];
       for (int64_t j = 0; j < ld; ++j) di[j] = pi[j] * (di[j] - dsum);
+      if (drop) drop->apply(pi, uint64_t(w.t0 + i) * uint64_t(ld), ld);
     }
     T* dq_w = dq + w.t0 * S;
     const T* q_w = q + w.t0 * S;
@@ -369,19 +399,20 @@ void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
 
 template void attention_head_forward<float>(const AttnHead<float>&, const AttnParams<float>&,
                                             const Config&, int64_t, int, const uint8_t*,
-                                            const float*, const float*, float*);
+                                            const float*, const float*, float*,
+                                            const DropoutRow*);
 template void attention_head_forward<double>(const AttnHead<double>&,
                                              const AttnParams<double>&, const Config&, int64_t,
                                              int, const uint8_t*, const double*, const double*,
-                                             double*);
+                                             double*, const DropoutRow*);
 template void attention_head_backward<float>(const AttnHead<float>&, const AttnHeadGrad<float>&,
                                              const AttnParams<float>&, const Config&, int64_t,
                                              int, const uint8_t*, const float*, const float*,
-                                             float*);
+                                             float*, const DropoutRow*);
 template void attention_head_backward<double>(const AttnHead<double>&,
                                               const AttnHeadGrad<double>&,
                                               const AttnParams<double>&, const Config&, int64_t,
                                               int, const uint8_t*, const double*,
-                                              const double*, double*);
+                                              const double*, double*, const DropoutRow*);
 
 }  // namespace lst::train

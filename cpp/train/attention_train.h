@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "model/config.h"
+#include "train/dropout.h"
 
 namespace lst::train {
 
@@ -67,15 +68,18 @@ int64_t attn_num_local_slots(const Config& c);            // L = (2 or 3) * w
 int64_t attn_scratch_size(const Config& c, int64_t N);    // 2 w (G + L) + N + L + GEMM packing
 
 // Head h of one padded sequence. mask: (N), 1 = real key. cos/sin: (N, dh/2).
-// scratch: attn_scratch_size floats.
+// scratch: attn_scratch_size floats. drop: the head's attention dropout
+// (query t's weight on slot j of [global G | local L] is unit t*(G+L) + j),
+// or null; the backward must get the forward's.
 template <class T>
 void attention_head_forward(const AttnHead<T>& a, const AttnParams<T>& p, const Config& c,
                             int64_t N, int h, const uint8_t* mask, const T* cos_t,
-                            const T* sin_t, T* scratch);
+                            const T* sin_t, T* scratch, const DropoutRow* drop = nullptr);
 
 template <class T>
 void attention_head_backward(const AttnHead<T>& a, const AttnHeadGrad<T>& g,
                              const AttnParams<T>& p, const Config& c, int64_t N, int h,
-                             const uint8_t* mask, const T* cos_t, const T* sin_t, T* scratch);
+                             const uint8_t* mask, const T* cos_t, const T* sin_t, T* scratch,
+                             const DropoutRow* drop = nullptr);
 
 }  // namespace lst::train

@@ -9,7 +9,13 @@
 // The optimiser state goes to a sidecar `<path>.optim.safetensors`
 // (optim.exp_avg.<name>, optim.exp_avg_sq.<name>, and the step counters in
 // its metadata), which a strict load_state_dict would otherwise reject.
+//
+// Where there are no files (the JS Trainer), the same content travels as one
+// safetensors file in memory, the trainer state: the model's tensors under the
+// seed's names (so it also loads as a model) plus the sidecar's tensors and
+// metadata, and __metadata__["kind"] = "lst-trainer-state".
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,5 +42,12 @@ void save_checkpoint(const std::string& path, const Config& c, const Weights& w,
 // Reads a checkpoint's model; `optim` (if given) from the sidecar when it
 // exists. Returns false when there is no sidecar (fresh optimiser state).
 bool load_checkpoint(const std::string& path, Config* c, Weights* w, OptimState* optim);
+
+// The trainer state in memory (weights, Adam's moments and counter, step,
+// sampler state, `optim.extra_json` as __metadata__["train"]).
+std::vector<uint8_t> trainer_state_bytes(const Config& c, const Weights& w, const OptimState& optim);
+// Reads it back; throws lst::Error naming what is missing, malformed or
+// inconsistent (a truncated or corrupted state, another kind of file).
+void parse_trainer_state(const uint8_t* data, size_t size, Config* c, Weights* w, OptimState* optim);
 
 }  // namespace lst::train

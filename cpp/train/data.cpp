@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/splitmix64.h"
 #include "io/safetensors.h"
 
 #ifdef LST_HAVE_ZLIB
@@ -80,35 +81,19 @@ DataSplit split_fraction(std::vector<uint8_t> bytes, double valid_fraction) {
   return s;
 }
 
-uint64_t SplitMix64::next() {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t SplitMix64::below(uint64_t bound) {
-  // rejection sampling: no modulo bias
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-  uint64_t x;
-  do x = next();
-  while (x >= limit);
-  return x % bound;
-}
-
-WindowSampler::WindowSampler(const std::vector<uint8_t>* data, uint64_t seed) : data_(data) {
-  rng_.state = seed;
-}
+WindowSampler::WindowSampler(const std::vector<uint8_t>* data, uint64_t seed) : data_(data), state_(seed) {}
 
 void WindowSampler::sample(int32_t* out, int64_t b, int64_t len) {
   const size_t size = data_->size();
   LST_CHECK(size > size_t(len), "data has ", size, " bytes, too few for windows of ", len,
             " (sequence length + 1)");
+  SplitMix64 rng{state_};
   for (int64_t i = 0; i < b; ++i) {
     // the seed: randint(0, size - seq_len - 1), i.e. start in [0, size - len)
-    const size_t start = rng_.below(size - len);
+    const size_t start = rng.below(size - len);
     for (int64_t t = 0; t < len; ++t) out[i * len + t] = (*data_)[start + t];
   }
+  state_ = rng.state;
 }
 
 }  // namespace lst::train

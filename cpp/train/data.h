@@ -24,25 +24,19 @@ DataSplit split_enwik8(std::vector<uint8_t> bytes);
 // The last `valid_fraction` of the bytes held out (e.g. 0.1).
 DataSplit split_fraction(std::vector<uint8_t> bytes, double valid_fraction);
 
-// splitmix64: a 64-bit state, trivially saved in a checkpoint.
-struct SplitMix64 {
-  uint64_t state = 0;
-  uint64_t next();
-  uint64_t below(uint64_t bound);  // uniform in [0, bound), bound >= 1
-};
-
-// Random windows of `len` = seq + 1 bytes as token ids.
+// Random windows of `len` = seq + 1 bytes as token ids, drawn by splitmix64
+// (core/splitmix64.h): its 64-bit state is all a checkpoint saves.
 class WindowSampler {
  public:
   WindowSampler(const std::vector<uint8_t>* data, uint64_t seed);
   // out: (b, len) ids. Throws when the data is shorter than len + 1 bytes.
   void sample(int32_t* out, int64_t b, int64_t len);
-  uint64_t state() const { return rng_.state; }
-  void set_state(uint64_t s) { rng_.state = s; }
+  uint64_t state() const { return state_; }
+  void set_state(uint64_t s) { state_ = s; }
 
  private:
   const std::vector<uint8_t>* data_;
-  SplitMix64 rng_;
+  uint64_t state_;
 };
 
 }  // namespace lst::train

@@ -183,9 +183,7 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
                         D, P.ff_norm_w, P.ff_norm_b, r1 - r0, D);
     }, 16);
     linear_fwd(L.ffh, A.ybuf, P.ff1_w, P.ff1_b, BN, D, Hd);
-    pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-      gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
-    }, 16);
+    ff_activation(l, L.ffh, BN);
     linear_fwd(A.ybuf, A.hbuf, P.ff2_w, P.ff2_b, BN, Hd, D);
     for (size_t k = 0; k < BN * D; ++k) next[k] = L.res_f[k] + A.ybuf[k];
   }
@@ -204,6 +202,18 @@ double TrainGraph<T>::forward(const ParamPtrs<T>& p,
 }
 
 template <class T>
+void TrainGraph<T>::ff_activation(size_t l, const T* pre, size_t rows) {
+  auto& A = act_;
+  const size_t Hd = c_.ff_hidden();
+  const DropoutRow drop(dropout_.ff_key(int64_t(l)), float(dropout_.ff));
+  pool_.parallel_for(rows, [&](size_t r0, size_t r1) {
+    gelu_forward(A.hbuf + r0 * Hd, pre + r0 * Hd, (r1 - r0) * Hd);
+    if (dropout_.ff_on())  // unit (row r, column k) is index r * Hd + k of the layer's mask
+      for (size_t r = r0; r < r1; ++r) drop.apply(A.hbuf + r * Hd, uint64_t(r) * Hd, Hd);
+  }, 16);
+}
+
+template <class T>
 void TrainGraph<T>::attention_forward(size_t l, const ParamPtrs<T>& p) {
   auto& A = act_;
   auto& L = A.layers[l];
@@ -214,8 +224,9 @@ void TrainGraph<T>::attention_forward(size_t l, const ParamPtrs<T>& p) {
     for (size_t k = k0; k < k1; ++k) {
       const int64_t i = k / H, h = k % H;
       const AttnHead<T> a = head_view(L, c_, N, G, i, k);
+      const DropoutRow drop(dropout_.attn_key(int64_t(l), i, h), float(dropout_.attn));
       attention_head_forward(a, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
-                             A.attn_scratch + k * scratch);
+                             A.attn_scratch + k * scratch, dropout_.attn_on() ? &drop : nullptr);
     }
   });
 }
@@ -235,8 +246,9 @@ void TrainGraph<T>::attention_backward(size_t l, const ParamPtrs<T>& p,
       const AttnHead<T> a = head_view(L, c_, N, G, i, k);
       AttnHeadGrad<T> g{A.dattn + i * N * I, A.dqkv + i * N * 2 * I, A.dlkv + i * N * I,
                         A.dgkv + k * G * dh, A.dgpre + k * G * dh, A.dparams + k * np};
+      const DropoutRow drop(dropout_.attn_key(int64_t(l), i, h), float(dropout_.attn));
       attention_head_backward(a, g, ap, c_, N, int(h), A.mask + i * N, L.cos_t, L.sin_t,
-                              A.attn_scratch + k * scratch);
+                              A.attn_scratch + k * scratch, dropout_.attn_on() ? &drop : nullptr);
     }
   });
   // Reduce the heads' partial parameter gradients in a fixed order.
@@ -280,12 +292,13 @@ void TrainGraph<T>::backward(const ParamPtrs<T>& p, const ParamPtrs<T>& grad, T 
     const auto& P = p.layers[l];
     const auto& GP = grad.layers[l];
     // feed-forward block
-    pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
-      gelu_forward(A.hbuf + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
-    }, 16);
+    ff_activation(l, L.ffh, BN);  // recomputed (with the forward's dropout mask)
     linear_bwd(A.dh, GP.ff2_w, GP.ff2_b, A.dres, A.hbuf, P.ff2_w, BN, Hd, D);
     // hbuf (the GELU output) is spent: it receives d(ffh), zeroed, then accumulated
+    const DropoutRow ff_drop(dropout_.ff_key(int64_t(l)), float(dropout_.ff));
     pool_.parallel_for(BN, [&](size_t r0, size_t r1) {
+      if (dropout_.ff_on())  // d(GELU out) = d(dropped) * mask / (1 - p)
+        for (size_t r = r0; r < r1; ++r) ff_drop.apply(A.dh + r * Hd, uint64_t(r) * Hd, Hd);
       std::fill(A.hbuf + r0 * Hd, A.hbuf + r1 * Hd, T(0));
       gelu_backward(A.hbuf + r0 * Hd, A.dh + r0 * Hd, L.ffh + r0 * Hd, (r1 - r0) * Hd);
     }, 16);

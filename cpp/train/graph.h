@@ -9,6 +9,7 @@
 #include "kernels/gemm.h"
 #include "model/config.h"
 #include "train/activations.h"
+#include "train/dropout.h"
 #include "train/params.h"
 
 namespace lst {
@@ -28,6 +29,11 @@ class TrainGraph {
   TrainGraph(const Config& c, ThreadPool& pool, GemmBackend backend = default_gemm_backend());
 
   void reserve(int64_t b, int64_t n);
+
+  // Dropout for the following forwards and their backwards (off by
+  // default: validation and evaluation run without it).
+  void set_dropout(const DropoutMasks& d) { dropout_ = d; }
+  const DropoutMasks& dropout() const { return dropout_; }
 
   // inputs, targets: (b, n) ids; mask: (b, n) 1 = real token, or null.
   // Returns the mean cross-entropy; with targets null only the logits are
@@ -61,6 +67,8 @@ class TrainGraph {
   void linear_fwd(T* out, const T* in, const T* W, const T* b, size_t M, size_t I, size_t O);
   void linear_bwd(T* din, T* dW, T* db, const T* dout, const T* in, const T* W, size_t M,
                   size_t I, size_t O);
+  // hbuf (rows, hidden) = dropout(GELU(pre)), the layer's ff mask.
+  void ff_activation(size_t l, const T* pre, size_t rows);
   void attention_forward(size_t l, const ParamPtrs<T>& p);
   void attention_backward(size_t l, const ParamPtrs<T>& p, const ParamPtrs<T>& grad);
 
@@ -68,6 +76,7 @@ class TrainGraph {
   ThreadPool& pool_;
   Activations<T> act_;
   bool have_targets_ = false;
+  DropoutMasks dropout_;
 };
 
 // Memory of one training step (float32): parameters, gradients, Adam's two

@@ -20,12 +20,6 @@ ParamLayout ParamLayout::make(const Config& c) {
   return L;
 }
 
-const ParamLayout::Entry& ParamLayout::find(const std::string& name) const {
-  for (const auto& e : entries)
-    if (e.name == name) return e;
-  LST_FAIL("parameter '", name, "' is not part of this model");
-}
-
 template <class T>
 ParamPtrs<T> ParamPtrs<T>::bind(T* base, const Config& c) {
   const ParamLayout L = ParamLayout::make(c);

@@ -26,7 +26,6 @@ struct ParamLayout {
   size_t total = 0;            // number of trainable scalars
 
   static ParamLayout make(const Config& c);
-  const Entry& find(const std::string& name) const;  // throws when absent
 };
 
 // Pointers of one layer's tensors into a flat buffer. to_q and to_kv are

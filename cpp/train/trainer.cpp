@@ -61,17 +61,40 @@ void Trainer::resume(const std::string& path) {
   Weights w;
   OptimState st;
   const bool has_optim = load_checkpoint(path, &c, &w, &st);
-  LST_CHECK(c == c_, "resume: checkpoint config ", c.to_json(), " differs from ", c_.to_json());
-  params_ = flatten_weights<float>(w, c_);
-  param_ptrs_ = ParamPtrs<float>::bind(params_.data(), c_);
-  freqs_ = rotary_freqs_of(w);
-  if (has_optim) {
-    adam_->exp_avg() = st.exp_avg;
-    adam_->exp_avg_sq() = st.exp_avg_sq;
-    adam_->set_steps_taken(st.adam_t);
-    step_ = st.step;
-    sampler_->set_state(st.sampler_state);
+  restore(c, w, has_optim ? &st : nullptr);
+}
+
+void Trainer::restore(const Config& c, const Weights& w, const OptimState* st) {
+  LST_CHECK(c == c_, "checkpoint config ", c.to_json(), " differs from the trainer's ", c_.to_json());
+  std::vector<float> params = flatten_weights<float>(w, c_);
+  ParamPtrs<float> ptrs = ParamPtrs<float>::bind(params.data(), c_);  // stays valid: a move keeps the buffer
+  auto freqs = rotary_freqs_of(w);
+  if (st) {
+    LST_CHECK(st->exp_avg.size() == params.size() && st->exp_avg_sq.size() == params.size(),
+              "checkpoint: optimiser state has ", st->exp_avg.size(), " values, expected ", params.size());
+    LST_CHECK(st->step >= 0 && st->adam_t >= 0, "checkpoint: negative step counter");
   }
+  // Nothing below throws (same-size copies reuse their storage).
+  params_ = std::move(params);
+  param_ptrs_ = std::move(ptrs);
+  freqs_ = std::move(freqs);
+  if (st) {
+    adam_->exp_avg() = st->exp_avg;
+    adam_->exp_avg_sq() = st->exp_avg_sq;
+    adam_->set_steps_taken(st->adam_t);
+    step_ = st->step;
+    sampler_->set_state(st->sampler_state);
+  }
+}
+
+OptimState Trainer::optim_state() const {
+  OptimState st;
+  st.step = step_;
+  st.adam_t = adam_->steps_taken();
+  st.sampler_state = sampler_->state();
+  st.exp_avg = adam_->exp_avg();
+  st.exp_avg_sq = adam_->exp_avg_sq();
+  return st;
 }
 
 Weights Trainer::weights() const { return unflatten_weights(params_.data(), c_, &freqs_); }
@@ -83,6 +106,11 @@ double Trainer::step() {
   double loss_sum = 0;
   for (int64_t a = 0; a < o_.accum; ++a) {
     sampler_->sample(batch_.data(), o_.batch, o_.seq + 1);
+    // A fresh dropout mask per micro-batch, a function of (seed, step, a): a
+    // resumed run draws the same masks as an uninterrupted one.
+    graph_->set_dropout(DropoutMasks{float(c_.ff_dropout), float(c_.attn_dropout),
+                                     splitmix64_at(splitmix64_mix(o_.seed ^ 0xD80F0D80F0ull),
+                                                   uint64_t(step_) * uint64_t(o_.accum) + uint64_t(a))});
     loss_sum += graph_->forward_sequences(P, freqs_, batch_.data(), nullptr, o_.batch, o_.seq + 1);
     graph_->backward(P, G);  // sums over micro-batches, as loss.backward() does
   }
@@ -102,6 +130,7 @@ double Trainer::step() {
 double Trainer::validate() {
   const auto& P = param_ptrs_;
   WindowSampler vs(&data_->valid, 0x5EED0F7A1D ^ o_.seed);  // same windows every time
+  graph_->set_dropout(DropoutMasks{});  // evaluation mode
   double sum = 0;
   for (int64_t i = 0; i < o_.valid_batches; ++i) {
     vs.sample(batch_.data(), o_.batch, o_.seq + 1);
@@ -110,7 +139,7 @@ double Trainer::validate() {
   return sum / double(std::max<int64_t>(1, o_.valid_batches));
 }
 
-Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, int threads) {
+Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime) {
   LST_CHECK(len >= 0 && len <= 100000000, "sample length must be an integer in [0, 1e8], got ", len);
   Sample out;
   if (prime) {
@@ -125,7 +154,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, 
       ps.sample(out.prime.data(), 1, n);
     }
   }
-  Model model(c_, weights(), ModelOptions{o_.backend, threads > 0 ? threads : o_.threads});
+  Model model(c_, weights(), ModelOptions{o_.backend, pool_->num_threads(), pool_.get()});
   Decoder dec(model);
   // train.py's sampling: the reference generate() defaults (filter_thres 0.9, temperature 1).
   GenerateOptions g = GenerateOptions::from_json("", c_);
@@ -138,12 +167,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime, 
 std::string Trainer::checkpoint() {
   LST_CHECK(!o_.out_dir.empty(), "trainer: no output directory for checkpoints");
   const std::string path = o_.out_dir + "/model.safetensors";  // the directory must exist
-  OptimState st;
-  st.step = step_;
-  st.adam_t = adam_->steps_taken();
-  st.sampler_state = sampler_->state();
-  st.exp_avg = adam_->exp_avg();
-  st.exp_avg_sq = adam_->exp_avg_sq();
+  const OptimState st = optim_state();
   save_checkpoint(path, c_, weights(), &st);
   return path;
 }

@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "model/weights.h"
 #include "train/adam.h"
+#include "train/checkpoint.h"
 #include "train/data.h"
 #include "train/trainer_options.h"
 #include "train/params.h"
@@ -44,6 +45,13 @@ class Trainer {
   // Resumes from a checkpoint written by this trainer (weights, Adam state,
   // step counter, data sampler); without a sidecar only the weights.
   void resume(const std::string& checkpoint_path);
+  // What a checkpoint holds besides the weights: Adam's moments and counter,
+  // the step counter, the data sampler's state.
+  OptimState optim_state() const;
+  // Replaces the weights (of config `c`, which must be this trainer's) and,
+  // when `optim` is given, that state. Checks everything before changing
+  // anything: on an error the trainer is as it was.
+  void restore(const Config& c, const Weights& w, const OptimState* optim);
 
   // One optimiser step over accum micro-batches; returns the mean loss.
   double step();
@@ -51,12 +59,12 @@ class Trainer {
   double validate();
   // `len` bytes sampled after a prime (train.py: the reference generate()'s
   // filter_thres 0.9, temperature 1, seeded by seed + step): `prime` when
-  // given, else sample_prime bytes of validation data. threads: 0 = the
-  // trainer's (the wasm trainer passes 1: its pool holds every started worker).
+  // given, else sample_prime bytes of validation data. The model runs on the
+  // trainer's thread pool (in wasm that pool holds every started worker).
   struct Sample {
     std::vector<int32_t> prime, continuation;
   };
-  Sample sample(int64_t len, const std::vector<int32_t>* prime = nullptr, int threads = 0);
+  Sample sample(int64_t len, const std::vector<int32_t>* prime = nullptr);
   // Writes <out_dir>/model.safetensors (+ sidecar); returns the path.
   std::string checkpoint();
 

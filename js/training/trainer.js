@@ -380,6 +380,59 @@ export class Trainer {
   }
 
   /**
+   * The whole training state as bytes to store (IndexedDB, a file, ...):
+   * the weights, Adam's moments and step counter, the step count and the
+   * data sampler's state, as `lst train` checkpoints them. One safetensors
+   * file (the weights under the seed's names, so it also loads as a model;
+   * `__metadata__.kind` is `'lst-trainer-state'`, `.train` the options it
+   * ran with), with a checksum. {@link Trainer#resume} continues from it.
+   * @returns {Uint8Array}
+   */
+  saveState() {
+    this._check();
+    const { native } = this._state;
+    return wasmCall(this, () => {
+      if (!native.saveState()) throw new Error(`saveState: ${native.error()}`);
+      const bytes = native.saved().slice();
+      native.releaseSaved();
+      return bytes;
+    });
+  }
+
+  /**
+   * Continues from {@link Trainer#saveState}'s bytes: the weights, Adam's
+   * state, the step count and the data sampler become the saved ones, so a
+   * trainer created with the same options and data, resumed, then stepped
+   * N - k times equals one that ran N steps, bit for bit. A state that is
+   * truncated, corrupted (checksum) or of another config throws an Error
+   * naming the problem and leaves the trainer as it was.
+   * @param {Uint8Array|ArrayBuffer} state
+   * @returns {number} the steps done, as saved
+   */
+  resume(state) {
+    this._check();
+    const fn = 'resume';
+    let bytes;
+    if (state instanceof Uint8Array) bytes = state;
+    else if (state instanceof ArrayBuffer) bytes = new Uint8Array(state);
+    else if (ArrayBuffer.isView(state)) bytes = new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
+    else throw new TypeError(`${fn}: state must be the Uint8Array of saveState(), got ${describe(state)}`);
+    if (this._running) throw new Error(`${fn}: this trainer is running: resume between runs`);
+    const { Module, native } = this._state;
+    return wasmCall(this, () => {
+      const buf = heapBuffer(Module, bytes, 'trainer state');
+      try {
+        if (!native.resume(buf)) throw new Error(`${fn}: ${native.error()}`);
+      } finally {
+        buf.release();
+        buf.delete();
+      }
+      this._last = { step: native.stepsDone(), loss: NaN, lr: 0, grad_norm: 0 };
+      return native.stepsDone();
+    });
+  }
+
+  /**
    * The trained model as a LongShortTransformer (its own wasm instance; the
    * trainer's engine options unless `options` says otherwise).
    * @param {import('../index.js').EngineOptions} [options]

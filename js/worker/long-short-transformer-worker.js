@@ -1,22 +1,12 @@
 // LongShortTransformerWorker: the same API as LongShortTransformer with the
 // model in a Worker (worker_threads in Node), so that the caller's thread
 // (a page's UI) never blocks: forward() and save() return Promises.
-import { resolveForWorker, startModelWorker } from '#model-worker';
+import { resolveForWorker } from '#model-worker';
 import { describe } from '../config.js';
 import { abortError, checkSignal } from '../runtime/abort.js';
+import { WORKER_START_TIMEOUT_MS, WorkerConnection } from './worker-connection.js';
 
-/** How long a new model Worker may take to say it is ready before load()/create() fail. */
-export const WORKER_START_TIMEOUT_MS = 30_000;
-
-/** An Error for a Worker 'error' event: an ErrorEvent, an Error (Node), or a bare Event (a script that did not load). */
-function workerError(e, url) {
-  const detail = e?.message || (e?.filename ? `${e.filename}:${e.lineno}` : '') ||
-    'its script could not be loaded or run (not served there, served with a wrong MIME type, or blocked by the ' +
-    "page's Cross-Origin-Embedder-Policy)";
-  return new Error(`the model worker ${url} failed: ${detail}. If you bundle or host the package yourself, serve ` +
-    "dist/lst-worker.js with the other dist/ files and pass { wasmPaths: '<URL of that folder>/' }; or use " +
-    'LongShortTransformer on this thread');
-}
+export { WORKER_START_TIMEOUT_MS };
 
 /**
  * The Long-Short Transformer in a Worker. Get one with
@@ -25,93 +15,29 @@ function workerError(e, url) {
  */
 export class LongShortTransformerWorker {
   /** @private */
-  constructor(token, { worker, url }) {
+  constructor(token, connection) {
     if (token !== CONSTRUCT) throw new Error('use LongShortTransformerWorker.load() or .create()');
     /** @private */
-    this._worker = worker;
-    /** @private */
-    this._pending = new Map();
-    /** @private */
-    this._nextId = 1;
+    this._conn = connection;
     /** @private */
     this._info = null;
-    /** @private */
-    this._disposed = false;
-    /** @private */
-    this._failure = null;
-    worker.ref?.();  // until the worker says it is ready
-    let timer;
-    /** @private */
-    this._ready = new Promise((resolve, reject) => {
-      const fail = (err) => {
-        clearTimeout(timer);
-        this._failure ??= err;
-        reject(err);
-        for (const p of this._pending.values()) p.reject(err);
-        this._pending.clear();
-        worker.unref?.();
-      };
-      timer = setTimeout(() => fail(new Error(`the model worker ${url} did not start within ` +
-        `${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
-      worker.onmessage = ({ data }) => {
-        if (data?.ready) {
-          clearTimeout(timer);
-          if (this._pending.size === 0) worker.unref?.();
-          resolve();
-          return;
-        }
-        const p = this._pending.get(data?.id);
-        if (!p) return;
-        if (data.progress) { p.progress?.(data.progress); return; }
-        this._pending.delete(data.id);
-        if (this._pending.size === 0) worker.unref?.();
-        if (data.error) {
-          const err = new Error(data.error.message);
-          if (data.error.name === 'AbortError') err.name = 'AbortError';
-          p.reject(err);
-        } else p.resolve(data.result);
-      };
-      worker.onerror = (e) => { e?.preventDefault?.(); fail(workerError(e, url)); };
-      worker.onmessageerror = () => fail(new Error(`the model worker ${url} sent a message that could not be read`));
-    });
-    this._ready.catch(() => {});  // observed by every call
   }
 
-  /**
-   * Posts one call; its id is taken before anything is awaited, so that
-   * abort/stop messages sent meanwhile name the right call.
-   * @private
-   */
-  _call(method, args, { transfer = [], progress } = {}) {
-    if (this._disposed) return { id: 0, result: Promise.reject(new Error('model was disposed')) };
-    const id = this._nextId++;
-    const result = this._ready.then(() => new Promise((resolve, reject) => {
-      if (this._disposed) { reject(new Error('model was disposed')); return; }
-      if (this._failure) { reject(this._failure); return; }
-      if (this._pending.size === 0) this._worker.ref?.();
-      this._pending.set(id, { resolve, reject, progress });
-      try {
-        this._worker.postMessage({ id, method, args }, transfer);
-      } catch (e) {
-        this._pending.delete(id);
-        if (this._pending.size === 0) this._worker.unref?.();
-        reject(new Error(`${method}: an argument cannot be sent to the model worker (${e?.message ?? e}): ` +
-          'pass plain data (numbers, strings, arrays, typed arrays); functions stay on this thread'));
-      }
-    }));
-    return { id, result };
+  /** @private */
+  _call(method, args, options) {
+    return this._conn.call(method, args, options);
   }
 
   /** @private Sends a control message about call `target`, if the worker is alive. */
   _control(method, target) {
-    if (this._disposed || this._failure) return;
-    try { this._worker.postMessage({ id: 0, method, args: [target] }); } catch { /* worker gone */ }
+    this._conn.control(method, target);
   }
 
   /** @private Starts a Worker and runs its first call (load or create), honouring `signal`. */
   static async _start(wasmPaths, method, args, { transfer, progress, signal }) {
     if (signal?.aborted) throw abortError(signal);
-    const m = new LongShortTransformerWorker(CONSTRUCT, startModelWorker(wasmPaths));
+    const m = new LongShortTransformerWorker(CONSTRUCT,
+      WorkerConnection.start(wasmPaths, { what: 'model', disposedMessage: 'model was disposed' }));
     const call = m._call(method, args, { transfer, progress });
     // An abort settles at once: the Worker is terminated, whatever it is doing.
     let onAbort;
@@ -165,7 +91,7 @@ export class LongShortTransformerWorker {
 
   /** @private */
   _check() {
-    if (this._disposed) throw new Error('model was disposed');
+    if (this._conn.disposed) throw new Error('model was disposed');
   }
 
   /** The seed's kwargs of this model. */
@@ -175,7 +101,7 @@ export class LongShortTransformerWorker {
   /** The build and thread count running this model. */
   get runtime() { this._check(); return this._info.runtime; }
   /** True after dispose(). */
-  get disposed() { return this._disposed; }
+  get disposed() { return this._conn.disposed; }
 
   /**
    * Logits (b, n, num_tokens), computed in the Worker.
@@ -276,12 +202,7 @@ export class LongShortTransformerWorker {
 
   /** Frees the model and stops its Worker. Idempotent. */
   dispose() {
-    if (this._disposed) return;
-    this._disposed = true;
-    const err = new Error('model was disposed');
-    for (const p of this._pending.values()) p.reject(err);
-    this._pending.clear();
-    this._worker.terminate();
+    this._conn.dispose();
   }
 }
 

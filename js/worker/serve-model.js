@@ -1,9 +1,11 @@
-// The Worker side of LongShortTransformerWorker: hosts one model off the
-// caller's thread and answers { id, method, args } messages with
+// The Worker side of LongShortTransformerWorker (and of TrainerWorker:
+// serve-trainer.js's 'trainer.*' methods): hosts one model (or one trainer)
+// off the caller's thread and answers { id, method, args } messages with
 // { id, result } or { id, error }, and { id, progress } while a call runs.
 // Shared by the Node entry (model-worker-node.js) and the browser entry
 // (model-worker-browser.js, prebuilt into dist/lst-worker.js).
 import { LongShortTransformer } from '../long-short-transformer.js';
+import { trainerMethods } from './serve-trainer.js';
 
 function describeModel(m) {
   return { config: m.config, numParameters: m.numParameters, runtime: m.runtime };
@@ -58,6 +60,7 @@ export function serveModel(port) {
       const bytes = model.save(options);
       return { value: bytes, transfer: [bytes.buffer] };
     },
+    ...trainerMethods(port),
   };
 
   // Control messages (abort, stop) name the call they act on. One may arrive
@@ -81,7 +84,7 @@ export function serveModel(port) {
     early.delete(id);
     try {
       if (!Object.hasOwn(methods, method)) throw new Error(`the model worker has no method '${method}'`);
-      if (method !== 'load' && method !== 'create' && !model) throw new Error('no model is loaded in this worker');
+      if (method !== 'load' && method !== 'create' && !method.startsWith('trainer.') && !model) throw new Error('no model is loaded in this worker');
       const r = await methods[method](id, ...args);
       if (r && typeof r === 'object' && 'transfer' in r) port.post({ id, result: r.value }, r.transfer);
       else port.post({ id, result: r });

@@ -36,3 +36,13 @@ TEST_CASE("evaluate_bytes through the model equals the training graph's loss", "
   Model other(small, test::random_weights(small, 2));
   CHECK_THROWS_WITH(evaluate_bytes(other, data.data(), data.size(), 8), Catch::Contains("byte-level"));
 }
+
+TEST_CASE("evaluation names a non-finite loss instead of averaging NaN", "[evaluate]") {
+  const Config c = test::byte_config(32, 1, 16, 8, 40);
+  Weights w = test::random_weights(c, 12);
+  for (auto& x : w.logits_w) x = 3e38f;  // logits overflow to infinity
+  Model model(c, std::move(w));
+  std::vector<uint8_t> data(50, 'a');
+  CHECK_THROWS_WITH(evaluate_bytes(model, data.data(), data.size(), 40),
+                    Catch::Contains("the loss of byte 1 is not finite"));
+}

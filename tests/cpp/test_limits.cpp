@@ -42,3 +42,10 @@ TEST_CASE("configs: hostile JSON and sizes are refused by name", "[limits]") {
   REQUIRE_THROWS_WITH(SafeTensors::parse(reinterpret_cast<const uint8_t*>(file.data()), file.size()),
                       Catch::Contains("nested more than 3 levels"));
 }
+
+TEST_CASE("only regular files are read: devices, pipes and folders are named errors", "[limits]") {
+  // /dev/zero would be read until memory runs out.
+  CHECK_THROWS_WITH(read_file_bytes("/dev/zero"), Catch::Contains("'/dev/zero' is not a regular file"));
+  CHECK_THROWS_WITH(read_file_bytes("/tmp"), Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(read_file_bytes("/nonexistent/model.safetensors"), Catch::Contains("cannot open"));
+}

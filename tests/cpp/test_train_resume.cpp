@@ -4,7 +4,10 @@
 // threads.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -12,6 +15,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "io/safetensors.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 #include "test_util.h"
 
@@ -63,6 +68,138 @@ TEST_CASE("N steps == k steps + checkpoint + resume + N - k steps, bit for bit",
     CHECK(flat(resumed.weights(), c) == flat(whole.weights(), c));
     std::filesystem::remove_all(dir);
   }
+}
+
+namespace {
+TrainerOptions small_options(int threads) {
+  TrainerOptions o;
+  o.batch = 2;
+  o.accum = 2;
+  o.seq = 24;
+  o.steps = 6;
+  o.adam.lr = 3e-3;
+  o.warmup = 2;
+  o.cosine = true;
+  o.seed = 5;
+  o.threads = threads;
+  return o;
+}
+
+DataSplit letters(int n) {
+  DataSplit data;
+  std::mt19937 rng(3);
+  for (int i = 0; i < n; ++i) data.train.push_back(uint8_t('a' + rng() % 20));
+  data.valid.assign(data.train.begin(), data.train.begin() + 400);
+  return data;
+}
+
+std::vector<uint8_t> state_of(const Trainer& t) {
+  return trainer_state_bytes(t.config(), t.weights(), t.optim_state());
+}
+
+void restore_from(Trainer& t, const std::vector<uint8_t>& bytes) {
+  Config c;
+  Weights w;
+  OptimState st;
+  parse_trainer_state(bytes.data(), bytes.size(), &c, &w, &st);
+  t.restore(c, w, &st);
+}
+}  // namespace
+
+TEST_CASE("the trainer state in memory: k steps + state + resume == N steps, bit for bit", "[train][resume]") {
+  // with dropout too: its masks are a function of (seed, step, micro-batch), no state to save
+  const double dropout = GENERATE(0.0, 0.1);
+  Config c = test::byte_config(32, 2, 16, 8, 32);
+  c.ff_dropout = c.attn_dropout = dropout;
+  const DataSplit data = letters(4000);
+  const Weights init = init_weights(c, 1);
+  std::vector<int32_t> sampled_at_1;
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads << ", dropout " << dropout);
+    const TrainerOptions o = small_options(threads);
+    Trainer whole(c, init, o, &data);
+    std::vector<double> losses;
+    for (int i = 0; i < 6; ++i) losses.push_back(whole.step());
+
+    Trainer first(c, init, o, &data);
+    for (int i = 0; i < 2; ++i) CHECK(first.step() == losses[size_t(i)]);
+    const std::vector<uint8_t> bytes = state_of(first);
+    // the state is a model file too: the seed's tensors and config
+    const SafeTensors st = SafeTensors::parse(bytes.data(), bytes.size());
+    CHECK(st.metadata().at("kind") == "lst-trainer-state");
+    CHECK(load_weights(st, c).token_emb == first.weights().token_emb);
+
+    Trainer resumed(c, init_weights(c, 99), o, &data);
+    resumed.step();  // a trainer that already moved: the state must replace all of it
+    restore_from(resumed, bytes);
+    CHECK(resumed.steps_done() == 2);
+    for (int i = 2; i < 6; ++i) CHECK(resumed.step() == losses[size_t(i)]);
+    CHECK(flat(resumed.weights(), c) == flat(whole.weights(), c));
+    CHECK(state_of(resumed) == state_of(whole));
+    // samples (a model on the trainer's own pool) too, and at any thread count
+    const auto smp = resumed.sample(12);
+    CHECK(smp.continuation == whole.sample(12).continuation);
+    if (threads == 1) sampled_at_1 = smp.continuation;
+    CHECK(smp.continuation == sampled_at_1);
+  }
+}
+
+TEST_CASE("a truncated or corrupted trainer state names the problem and changes nothing", "[train][resume]") {
+  const Config c = test::byte_config(16, 1, 8, 4, 16);
+  const DataSplit data = letters(2000);
+  TrainerOptions o = small_options(1);
+  o.seq = 16;
+  Trainer t(c, init_weights(c, 3), o, &data);
+  t.step();
+  const std::vector<uint8_t> good = state_of(t);
+  t.step();
+  const std::vector<uint8_t> before = state_of(t);
+
+  auto expect_error = [&](std::vector<uint8_t> bad, const char* contains) {
+    INFO(contains);
+    try {
+      restore_from(t, bad);
+      FAIL("no error");
+    } catch (const Error& e) {
+      CHECK_THAT(e.what(), Catch::Contains("trainer state") || Catch::Contains("config"));
+      CHECK_THAT(e.what(), Catch::Contains(contains));
+    }
+    CHECK(state_of(t) == before);
+  };
+  expect_error({}, "not a whole safetensors file");
+  expect_error(std::vector<uint8_t>(good.begin(), good.begin() + good.size() / 2), "not a whole safetensors file");
+  expect_error(std::vector<uint8_t>(good.begin(), good.end() - 1), "not a whole safetensors file");
+  // a model file is not a trainer state
+  expect_error(state_dict_file(t.weights(), c).serialize(), "not a trainer state");
+  // one bit flipped inside a tensor (Adam's second moment, a weight), which
+  // the safetensors parse cannot see: the checksum does
+  for (const char* name : {"optim.exp_avg_sq.token_emb.weight", "layers.0.0.fn.to_q.weight", "to_logits.1.bias"}) {
+    INFO(name);
+    std::vector<uint8_t> bad = good;
+    const SafeTensors st = SafeTensors::parse(good.data(), good.size());
+    const TensorView& v = st.get(name);
+    bad[size_t(v.data - good.data()) + v.nbytes / 2] ^= 0x10;
+    expect_error(bad, "is corrupted");
+  }
+  // the step counter changed in the header
+  {
+    std::string text(good.begin(), good.end());
+    const size_t at = text.find("\"step\":\"1\"");
+    REQUIRE(at != std::string::npos);
+    text[at + 8] = '3';
+    expect_error(std::vector<uint8_t>(text.begin(), text.end()), "is corrupted");
+  }
+  // another config's state
+  {
+    const Config other = test::byte_config(16, 2, 8, 4, 16);
+    Trainer u(other, init_weights(other, 3), o, &data);
+    std::vector<uint8_t> bad = state_of(u);
+    expect_error(bad, "differs from");
+  }
+  // after all that, the good state still resumes and the trainer still trains
+  restore_from(t, good);
+  CHECK(t.steps_done() == 1);
+  CHECK(std::isfinite(t.step()));
 }
 
 TEST_CASE("a diverging run stops with a named error and keeps the last good weights", "[train]") {

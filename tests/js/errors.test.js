@@ -124,6 +124,31 @@ for (const variant of VARIANTS) {
         /needs [\d.]+ GB .*more than the 4 GB WebAssembly heap/);
       stillWorks();
     });
+    test('a re-entrant call from a token getter is refused; the model stays intact', () => {
+      // The getter runs while the outer forward writes its tokens into the heap.
+      const evil = [1, 2, 3, 4, 5];
+      Object.defineProperty(evil, 2, { get: () => { model.forward([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]); return 3; } });
+      rejects(() => model.forward(evil), /re-entrant call: this model is already inside a call/);
+    });
+    test('checkFinite names the first non-finite logit', async () => {
+      // Weights at 3e38 overflow float32 in the first matmul.
+      const bytes = readBytes(FIXTURE);
+      const file = new SafetensorsFile(bytes);
+      const tensors = tensorsOf(file);
+      for (const t of Object.values(tensors)) if (t.dtype === 'F32') t.data.fill(3e38);
+      const huge = await LongShortTransformer.load(writeSafetensors(tensors, file.metadata), variant.options);
+      try {
+        const ids = [1, 2, 3];
+        const plain = huge.forward(ids);  // off by default: the caller gets the raw logits
+        assert.ok(plain.data.some((x) => !Number.isFinite(x)));
+        assert.throws(() => huge.forward(ids, { checkFinite: true }),
+          /forward: logit \[0, 0, 0\] is (NaN|-?Infinity) \(not finite/);
+        await assert.rejects(huge.generate(ids, { max_new_tokens: 2 }), /not finite/);
+      } finally {
+        huge.dispose();
+      }
+      stillWorks();
+    });
     test('wrong load sources and options', async () => {
       await assert.rejects(LongShortTransformer.load('/nonexistent/x.safetensors', variant.options),
         /could not read '\/nonexistent\/x\.safetensors': no such file/);
@@ -133,6 +158,22 @@ for (const variant of VARIANTS) {
     });
   });
 }
+
+test('dispose from inside a call frees the model when the call returns', async () => {
+  const model = await LongShortTransformer.create({ ...SMALL, seed: 3 });
+  const ids = [1, 2, 3];
+  Object.defineProperty(ids, 1, { get: () => { model.dispose(); return 2; } });
+  // The getter runs while the input is read: before the engine call (then the
+  // call refuses by name) or inside it (then it completes first). Never an
+  // Embind BindingError on a deleted object.
+  try {
+    assert.equal(model.forward(ids).data.length, 3 * SMALL.num_tokens);
+  } catch (e) {
+    assert.match(e.message, /model was disposed/);
+  }
+  assert.equal(model.disposed, true);
+  assert.throws(() => model.forward([1]), /model was disposed/);
+});
 
 test('use after dispose', async () => {
   for (const variant of VARIANTS) {

@@ -281,3 +281,30 @@ test('bad options and data name the problem; the trainer keeps working', async (
     trainer.dispose();
   }
 });
+
+test('dropout (the seed\'s ff_dropout / attn_dropout): seeded, off at p = 0, written to the file, both builds', async () => {
+  const run = async (config, options = {}) => {
+    const trainer = await Trainer.create({ config, data: TEXT, batch: 2, accum: 1, seq: 32, steps: 3, lr: 1e-3, seed: 5, ...options });
+    try {
+      const losses = [];
+      for (let i = 0; i < 3; i++) losses.push(trainer.step().loss);
+      return { losses, file: new SafetensorsFile(trainer.save()) };
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const plain = await run(TINY, { threaded: false });
+  const zero = await run({ ...TINY, ff_dropout: 0, attn_dropout: 0 }, { threaded: false });
+  assert.deepEqual(zero.losses, plain.losses);  // p = 0 is no dropout, bit for bit
+  const dropped = { ...TINY, ff_dropout: 0.2, attn_dropout: 0.1 };
+  const a = await run(dropped, { threaded: false });
+  const b = await run(dropped, { threaded: true, threads: 2 });
+  assert.deepEqual(a.losses, b.losses);  // the same masks in both builds (and every run)
+  assert.notDeepEqual(a.losses, plain.losses);
+  const config = JSON.parse(a.file.metadata.config);
+  assert.equal(config.ff_dropout, 0.2);  // the seed's constructor takes both keys
+  assert.equal(config.attn_dropout, 0.1);
+  assert.equal(JSON.parse(plain.file.metadata.config).ff_dropout, undefined);
+  await assert.rejects(Trainer.create({ config: { ...TINY, ff_dropout: 1 }, data: TEXT, seq: 32, threaded: false }),
+    /'ff_dropout' must be a number in \[0, 1\)/);
+});

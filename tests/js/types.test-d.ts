@@ -5,6 +5,7 @@ import {
   type CreateOptions, type Logits, type ProgressInfo, type ResolvedConfig,
   Trainer, type TrainerEvent, type TrainerRunResult, type TrainerStep, type GenerateResult,
   clearModelCache, bundledModelUrl,
+  TrainerWorker, type TrainerWorkerEvent, type TrainerWorkerRunResult,
 } from 'long-short-transformer';
 
 async function main(): Promise<void> {
@@ -124,7 +125,14 @@ async function trainingTypes(m: LongShortTransformer) {
   const g = await Trainer.gradients(bytes, [[1, 2, 3]]);
   const gl: number = g.loss;
   const gt: Float32Array = g.gradients.get('token_emb.weight');
-  void [s, r, v, text, model, gl, gt];
+  const state: Uint8Array = t.saveState();
+  const done: number = t.resume(state);
+  t.resume(state.buffer as ArrayBuffer);
+  // @ts-expect-error resume takes the bytes of saveState()
+  t.resume('state');
+  // @ts-expect-error a Trainer has no evaluate() (the model has)
+  t.evaluate('x');
+  void [s, r, v, text, model, gl, gt, done];
   // @ts-expect-error preset takes 'seed' only
   await Trainer.create({ data: 'x', preset: 'fast' });
   // @ts-expect-error data is required
@@ -132,3 +140,29 @@ async function trainingTypes(m: LongShortTransformer) {
   t.dispose();
 }
 void trainingTypes;
+
+// Training in a Worker.
+async function trainerWorkerTypes(w: LongShortTransformerWorker) {
+  const ac = new AbortController();
+  const t: TrainerWorker = await TrainerWorker.create({ init: w, data: new Blob(['To be']), seq: 64, lr: 1e-4, signal: ac.signal });
+  const r: TrainerWorkerRunResult = await t.run({
+    steps: 10, valid_every: 5, sample_every: 5, signal: ac.signal,
+    progress_callback: (e: TrainerWorkerEvent) => { if (e.kind === 'pause') return false; void e.eta_seconds; },
+  });
+  const reason: 'steps' | 'stop' | 'abort' | 'callback' = r.finish_reason;
+  const p: { paused: boolean; step: number } = await t.pause();
+  await t.resume();
+  await t.stop();
+  const bytes: Uint8Array = await t.save({ dtype: 'float16' });
+  const model: LongShortTransformerWorker = await t.toModel({ threads: 1 });
+  const v: number = (await t.validate()).nats;
+  const text: string = await t.sample(32);
+  const busy: boolean = t.running || t.paused;
+  void [reason, p, bytes, model, v, text, busy, t.stepsDone, t.sizes.train_bytes];
+  // @ts-expect-error data is required
+  await TrainerWorker.create({ init: w });
+  // @ts-expect-error step() is synchronous on the Trainer only
+  t.step();
+  t.dispose();
+}
+void trainerWorkerTypes;
