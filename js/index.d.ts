@@ -67,6 +67,8 @@ export interface ProgressInfo {
 export interface LoadOptions extends EngineOptions {
   /** The reference package's kwargs, overriding the file's __metadata__ config. */
   config?: LongShortTransformerConfig;
+  /** The format to keep the matrices in (default 'stored': as the file stores them). */
+  weights?: WeightsOption;
   /** Called while the weight file downloads (or is read from the cache: `cached: true`). */
   progress_callback?: (info: ProgressInfo) => void;
   /** Cancels the load (the download, and a Worker's start): the promise rejects with an AbortError. */
@@ -82,6 +84,8 @@ export interface LoadOptions extends EngineOptions {
 export interface CreateOptions extends LongShortTransformerConfig, EngineOptions {
   /** PRNG seed of the initialisation (default 0). */
   seed?: number;
+  /** The format to keep the matrices in (default f32). */
+  weights?: WeightsOption;
 }
 
 export type IntegerArray =
@@ -122,7 +126,16 @@ export interface RuntimeInfo {
   variant: 'single' | 'threaded';
   threads: number;
   backend: string;
+  /** The format the matrices are kept and computed in: 'f32', 'f16', 'int8' (or 'mixed'). */
+  weights: string;
 }
+
+/**
+ * Matrices (embedding, projections, feed-forward, logits) kept in memory as
+ * 'f32', 'f16' or 'int8' (one f32 scale per block of 32 weights); 'stored'
+ * (the default) keeps each as the file stores it. docs/QUANTIZATION.md.
+ */
+export type WeightsOption = 'f32' | 'f16' | 'int8' | 'stored';
 
 /** The Long-Short Transformer language model in WebAssembly. */
 /** A prompt: text (byte-level models) or token ids. */
@@ -236,7 +249,7 @@ export declare class LongShortTransformer {
   /** The weights as a safetensors file (seed names, config in __metadata__). */
   /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
   evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Evaluation;
-  save(options?: { dtype?: 'float32' | 'float16' }): Uint8Array;
+  save(options?: { dtype?: 'float32' | 'float16' | 'int8' }): Uint8Array;
   /** The reference package's generate() with the incremental cache; a list of prompts gives a list of results. */
   generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
   generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
@@ -265,7 +278,7 @@ export declare class LongShortTransformerWorker {
   forward(tokens: TokensInput, options?: ForwardOptions): Promise<Logits>;
   /** Held-out loss of a byte-level model over text or bytes: windows of seq + 1 bytes (default max_seq_len), as `lst eval-text`. */
   evaluate(data: string | Uint8Array | ArrayBuffer, options?: { seq?: number }): Promise<Evaluation>;
-  save(options?: { dtype?: 'float32' | 'float16' }): Promise<Uint8Array>;
+  save(options?: { dtype?: 'float32' | 'float16' | 'int8' }): Promise<Uint8Array>;
   generate(prompt: PromptInput, options?: GenerateOptions): Promise<GenerateResult>;
   generate(prompt: PromptBatch, options?: GenerateOptions): Promise<GenerateResult[]>;
   generate(prompt: PromptInput | PromptBatch, options?: GenerateOptions): Promise<GenerateResult | GenerateResult[]>;

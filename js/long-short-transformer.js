@@ -10,8 +10,15 @@ import { splitGenerateOptions } from './generation/options.js';
 import { encodeText } from './generation/text.js';
 import { tokenLoop } from './generation/token-loop.js';
 
-const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback', 'signal', 'cache'];
-const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed'];
+// The engine decides the values (model/stored_weights.h); JS only checks the type.
+function weightsOption(w) {
+  if (w === undefined || w === null) return '';
+  if (typeof w !== 'string') throw new TypeError(`weights must be a string ('f32', 'f16', 'int8' or 'stored'), got ${describe(w)}`);
+  return w;
+}
+
+const LOAD_OPTIONS = [...ENGINE_OPTIONS, 'config', 'progress_callback', 'signal', 'cache', 'weights'];
+const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed', 'weights'];
 
 /**
  * The Long-Short Transformer language model (Transformer-LS), running the
@@ -29,7 +36,7 @@ export class LongShortTransformer {
     /** @private */
     this._numParameters = native.numParameters();
     /** @private */
-    this._runtime = Object.freeze({ variant, threads: native.numThreads(), backend: native.backend() });
+    this._runtime = Object.freeze({ variant, threads: native.numThreads(), backend: native.backend(), weights: native.weightFormat() });
     /** @private */
     this._crashed = null;
     finalizer?.register(this, this._state, this._state);
@@ -70,7 +77,7 @@ export class LongShortTransformer {
     try {
       if (!file.resize(bytes.length)) throw new Error(`could not hold the weight file: ${file.error()}`);
       file.view().set(bytes);
-      if (!native.loadSafetensors(file, configJson, threads, options.backend ?? '')) {
+      if (!native.loadSafetensors(file, configJson, threads, options.backend ?? '', weightsOption(options.weights))) {
         throw new Error(native.error());
       }
     } catch (e) {
@@ -102,7 +109,7 @@ export class LongShortTransformer {
     const { variant, threads } = chooseVariant(rest);
     const Module = await instantiate(variant, { threads, wasmPaths: rest.wasmPaths });
     const native = new Module.WasmModel();
-    if (!native.initRandom(configJson, seed, threads, rest.backend ?? '')) {
+    if (!native.initRandom(configJson, seed, threads, rest.backend ?? '', weightsOption(rest.weights))) {
       const message = native.error();
       native.delete();
       terminateWorkers(Module);
@@ -238,16 +245,18 @@ export class LongShortTransformer {
    * The weights as a safetensors file (the reference package's state_dict names, the config
    * in `__metadata__.config`), loadable by {@link LongShortTransformer.load}
    * and by the reference package (`safetensors.torch.load_file`).
-   * @param {{ dtype?: 'float32'|'float16' }} [options]
+   * 'int8' stores each matrix as I8 plus a `.qscale` F32 scale per block of 32
+   * (docs/QUANTIZATION.md); PyTorch loads 'float32' and 'float16' files.
+   * @param {{ dtype?: 'float32'|'float16'|'int8' }} [options]
    * @returns {Uint8Array}
    */
   save({ dtype = 'float32', ...rest } = {}) {
     this._check();
     if (Object.keys(rest).length) throw new Error(`save: unknown option '${Object.keys(rest)[0]}' (expected dtype)`);
-    if (dtype !== 'float32' && dtype !== 'float16') throw new Error(`save: dtype must be 'float32' or 'float16', got ${describe(dtype)}`);
+    if (typeof dtype !== 'string') throw new Error(`save: dtype must be 'float32', 'float16' or 'int8', got ${describe(dtype)}`);
     const { native } = this._state;
     return this._call(() => {
-      if (!native.save(dtype === 'float16')) throw new Error(native.error());
+      if (!native.save(dtype)) throw new Error(native.error());
       const bytes = native.saved().slice();
       native.releaseOutputs();
       return bytes;

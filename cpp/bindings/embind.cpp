@@ -43,6 +43,7 @@ EMSCRIPTEN_BINDINGS(long_short_transformer) {
       .function("numParameters", &WasmModel::numParameters)
       .function("numThreads", &WasmModel::numThreads)
       .function("backend", &WasmModel::backend)
+      .function("weightFormat", &WasmModel::weightFormat)
       .function("release", &WasmModel::release)
       .function("releaseOutputs", &WasmModel::releaseOutputs)
       .function("error", &WasmModel::error);

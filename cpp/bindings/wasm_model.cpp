@@ -4,13 +4,14 @@
 
 #include "io/safetensors.h"
 #include "model/evaluate.h"
+#include "model/stored_weights.h"
 #include "model/weights.h"
 #include "runtime/thread_pool.h"
 
 namespace lst::wasm {
 
 bool WasmModel::loadSafetensors(const HeapBuffer& file, const std::string& config_json, int threads,
-                                const std::string& backend) {
+                                const std::string& backend, const std::string& weights) {
   return guarded(&error_, [&] {
     model_.reset();
     const auto& bytes = file.bytes();
@@ -19,19 +20,22 @@ bool WasmModel::loadSafetensors(const HeapBuffer& file, const std::string& confi
     const Config c = Model::resolve_config(st, config_json);
     check_fits_heap(c);
     const ModelOptions options = make_options(threads, backend);
-    model_ = std::make_unique<Model>(c, load_weights(st, c), options);
+    LoadedWeights w = load_stored_weights(st, c, parse_weights_option(weights));
+    model_ = std::make_unique<Model>(c, std::move(w.weights), std::move(w.stored), options);
   });
 }
 
-bool WasmModel::initRandom(const std::string& config_json, double seed, int threads, const std::string& backend) {
+bool WasmModel::initRandom(const std::string& config_json, double seed, int threads, const std::string& backend,
+                           const std::string& weights) {
   return guarded(&error_, [&] {
     model_.reset();
     LST_CHECK(seed >= 0 && seed <= 9007199254740991.0 && seed == double(uint64_t(seed)),
               "seed must be an integer in [0, 2^53), got ", seed);
     Config c = Config::from_json(config_json);
     check_fits_heap(c);
-    model_ =
-        std::make_unique<Model>(c, init_weights(c, static_cast<uint64_t>(seed)), make_options(threads, backend));
+    ModelOptions options = make_options(threads, backend);
+    options.weight_format = parse_weights_option(weights);
+    model_ = std::make_unique<Model>(c, init_weights(c, static_cast<uint64_t>(seed)), options);
   });
 }
 
@@ -69,8 +73,13 @@ double WasmModel::evaluateBytes(const HeapBuffer& data, double seq) {
   return nats;
 }
 
-bool WasmModel::save(bool f16) {
-  return guarded(&error_, [&] { saved_ = model().save_safetensors(f16); });
+bool WasmModel::save(const std::string& dtype) {
+  return guarded(&error_, [&] {
+    LST_CHECK(dtype == "float32" || dtype == "float16" || dtype == "int8",
+              "save: dtype must be 'float32', 'float16' or 'int8', got '", dtype.substr(0, 32), "'");
+    saved_ = dtype == "int8" ? model().save_safetensors(WeightFormat::kQ8)
+                             : model().save_safetensors(dtype == "float16");
+  });
 }
 
 void WasmModel::release() {

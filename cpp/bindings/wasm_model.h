@@ -44,10 +44,12 @@ class WasmModel {
  public:
   // From a safetensors file held in `file`; `config_json` ("" = the file's
   // __metadata__ config) overrides the config. `file` may be released after.
+  // weights: "f32" | "f16" | "int8" convert the matrices, "" keeps the file's.
   bool loadSafetensors(const HeapBuffer& file, const std::string& config_json, int threads,
-                       const std::string& backend);
+                       const std::string& backend, const std::string& weights);
   // A fresh model with the reference package's default init from a seeded PRNG.
-  bool initRandom(const std::string& config_json, double seed, int threads, const std::string& backend);
+  bool initRandom(const std::string& config_json, double seed, int threads, const std::string& backend,
+                  const std::string& weights);
 
   // Int32Array view of `count` token slots for JS to fill before forward().
   // null (and error()) when the heap cannot hold them.
@@ -68,7 +70,10 @@ class WasmModel {
   double evaluateBytes(const HeapBuffer& data, double seq);
 
   // safetensors bytes (F16 weights when `f16`) into saved().
-  bool save(bool f16);
+  // dtype: "float32" | "float16" | "int8" (stored_weights.h formats).
+  bool save(const std::string& dtype);
+  // "f32", "f16", "int8" or "mixed": what the matrices are computed in.
+  std::string weightFormat() { return model().weight_format(); }
   emscripten::val saved() { return emscripten::val(emscripten::typed_memory_view(saved_.size(), saved_.data())); }
 
   std::string configJson() { return model_ ? model_->config().to_json() : std::string(); }

@@ -18,14 +18,16 @@ int cmd_generate(int argc, char** argv) {
   Args a(argc, argv, 2, {"greedy", "reencode", "quiet"});
   a.check_known({"prompt", "prompt-ids", "max-new-tokens", "temperature", "filter-thres", "top-k",
                  "top-p", "seed", "greedy", "eos", "stop", "config", "backend", "threads", "reencode",
-                 "reencode-every", "quiet"});
+                 "reencode-every", "quiet", "weights"});
   LST_CHECK(a.positional().size() == 1,
             "usage: lst generate MODEL.safetensors [--prompt TEXT | --prompt-ids 1,2,3] "
             "[--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K] "
-            "[--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N] [--reencode]");
+            "[--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N] [--reencode] "
+            "[--weights f32|f16|int8|stored]");
   ModelOptions mo;
   if (a.has("backend")) mo.backend = parse_gemm_backend(a.get("backend").c_str());
   mo.num_threads = a.get_int("threads", 1);
+  mo.weight_format = parse_weights_option(a.get("weights"));
   Model model = load_model_file(a.positional()[0], read_config_option(a), mo);
   const Config& c = model.config();
   const bool bytes = c.num_tokens == 256;

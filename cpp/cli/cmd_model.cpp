@@ -2,6 +2,7 @@
 // stored in a safetensors file, make a seeded random model.
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -15,6 +16,7 @@ ModelOptions model_options(const Args& a) {
   ModelOptions o;
   if (a.has("backend")) o.backend = parse_gemm_backend(a.get("backend").c_str());
   o.num_threads = a.get_int("threads", 1);
+  o.weight_format = parse_weights_option(a.get("weights"));
   return o;
 }
 
@@ -26,22 +28,30 @@ int cmd_info(int argc, char** argv) {
   LST_CHECK(a.positional().size() == 1, "usage: lst info MODEL.safetensors [--config JSON|FILE]");
   auto f = SafeTensorsFile::open(a.positional()[0]);
   Config c = resolve_model_config(*f, read_config_option(a));
-  std::printf("config      %s\nparameters  %lld\ntensors     %zu\nfile bytes  %zu\n",
+  std::map<std::string, int> dtypes;
+  for (const auto& n : f->st.names()) ++dtypes[dtype_name(f->st.get(n).dtype)];
+  std::string counts;
+  for (const auto& [d, k] : dtypes) counts += (counts.empty() ? "" : ", ") + d + " x " + std::to_string(k);
+  auto wf = f->st.metadata().find("weight_format");
+  std::printf("config      %s\nparameters  %lld\ntensors     %zu (%s)\nweights     %s\nfile bytes  %zu\n",
               c.to_json().c_str(), static_cast<long long>(count_parameters(c)),
-              f->st.names().size(), f->bytes.size());
+              f->st.names().size(), counts.c_str(),
+              wf != f->st.metadata().end() ? wf->second.substr(0, 16).c_str() : "(no weight_format in __metadata__)",
+              f->bytes.size());
   return 0;
 }
 
 int cmd_eval(int argc, char** argv) {
   Args a(argc, argv, 2, {});
-  a.check_known({"out", "inputs", "config", "backend", "threads"});
+  a.check_known({"out", "inputs", "config", "backend", "threads", "weights"});
   LST_CHECK(a.positional().size() == 1,
             "usage: lst eval MODEL.safetensors --out OUT.safetensors [--inputs FILE] "
-            "[--config JSON|FILE] [--backend builtin|xnnpack] [--threads N]");
+            "[--config JSON|FILE] [--backend builtin|xnnpack] [--threads N] "
+            "[--weights f32|f16|int8|stored]");
   const std::string out_path = a.require("out");
   auto f = SafeTensorsFile::open(a.positional()[0]);
   Config c = resolve_model_config(*f, read_config_option(a));
-  Model model(c, load_weights(f->st, c), model_options(a));
+  Model model = load_model(*f, c, model_options(a));
 
   std::unique_ptr<SafeTensorsFile> inputs_file;
   const SafeTensors* in = &f->st;
@@ -75,10 +85,10 @@ int cmd_eval(int argc, char** argv) {
   w.set_metadata("config", c.to_json());
   w.add_f32("output.logits", {b, n, c.num_tokens}, logits.data());
   w.write_file(out_path);
-  std::fprintf(stderr, "lst eval: [%lld, %lld] -> %s in %.1f ms (%s, %d thread%s)\n",
+  std::fprintf(stderr, "lst eval: [%lld, %lld] -> %s in %.1f ms (%s, %s weights, %d thread%s)\n",
                static_cast<long long>(b), static_cast<long long>(n), out_path.c_str(), ms,
-               gemm_backend_name(model.backend()), model.num_threads(),
-               model.num_threads() == 1 ? "" : "s");
+               gemm_backend_name(model.backend()), model.weight_format().c_str(),
+               model.num_threads(), model.num_threads() == 1 ? "" : "s");
   return 0;
 }
 
@@ -100,6 +110,25 @@ int cmd_create(int argc, char** argv) {
 }  // namespace lst::cli
 
 namespace lst::cli {
+
+int cmd_quantize(int argc, char** argv) {
+  Args a(argc, argv, 2, {});
+  a.check_known({"dtype", "out", "config"});
+  LST_CHECK(a.positional().size() == 1 && a.has("dtype") && a.has("out"),
+            "usage: lst quantize MODEL.safetensors --dtype int8|f16|f32 --out OUT.safetensors "
+            "[--config JSON|FILE]  (f32 turns an int8 or f16 file back into one PyTorch loads)");
+  const WeightFormat format = parse_weight_format(a.get("dtype").c_str());
+  auto f = SafeTensorsFile::open(a.positional()[0]);
+  // As stored: each matrix is converted once, from what the file holds.
+  Model m = load_model(*f, resolve_model_config(*f, read_config_option(a)), {});
+  const auto bytes = m.save_safetensors(format);
+  const std::string out = a.require("out");
+  write_file_bytes(out, bytes.data(), bytes.size());
+  std::fprintf(stderr, "lst quantize: %s (%s, %zu bytes) -> %s (%s, %zu bytes)\n",
+               a.positional()[0].c_str(), m.weight_format().c_str(), f->bytes.size(), out.c_str(),
+               weight_format_name(format), bytes.size());
+  return 0;
+}
 
 int cmd_convert(int argc, char** argv) {
   Args a(argc, argv, 2, {"f16"});

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/model_file.h"
 #include "model/evaluate.h"
 #include "model/model.h"
 #include "cli/commands.h"
@@ -176,14 +177,16 @@ int cmd_train(int argc, char** argv) {
 
 int cmd_eval_text(int argc, char** argv) {
   Args a(argc, argv, 2, {"enwik8", "all"});
-  a.check_known({"data", "enwik8", "valid-fraction", "all", "seq", "threads", "max-windows"});
+  a.check_known({"data", "enwik8", "valid-fraction", "all", "seq", "threads", "max-windows", "weights"});
   LST_CHECK(a.positional().size() == 1 && a.has("data"),
             "usage: lst eval-text MODEL.safetensors --data FILE [--enwik8 | --valid-fraction F "
             "(default 0.1) | --all] [--seq N (default max_seq_len)] [--threads N] "
-            "[--max-windows N]");
-  Config c;
-  Weights w;
-  train::load_checkpoint(a.positional()[0], &c, &w, nullptr);
+            "[--max-windows N] [--weights f32|f16|int8|stored]");
+  // The matrices as stored (int8 files run int8), or converted by --weights.
+  ModelOptions mo{default_gemm_backend(), a.get_int("threads", 1)};
+  mo.weight_format = parse_weights_option(a.get("weights"));
+  Model model = load_model_file(a.positional()[0], "", mo);
+  const Config& c = model.config();
   std::vector<uint8_t> held_out;
   std::string which;
   if (a.has("all")) {
@@ -200,12 +203,11 @@ int cmd_eval_text(int argc, char** argv) {
   const int64_t seq = a.get_int("seq", c.max_seq_len);
   const auto t0 = std::chrono::steady_clock::now();
   // The model's own forward pass (model/evaluate.h), as the JS API's evaluate().
-  Model model(c, std::move(w), ModelOptions{default_gemm_backend(), a.get_int("threads", 1)});
   const double nats = evaluate_bytes(model, held_out.data(), held_out.size(), seq, a.get_int("max-windows", 0)).nats_per_byte;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("held-out loss over %zu bytes (%s), windows of %lld: %.4f nats/byte, %.4f bits/byte\n",
-              held_out.size(), which.c_str(), static_cast<long long>(seq), nats,
-              nats / std::log(2.0));
+  std::printf("held-out loss over %zu bytes (%s), windows of %lld, %s weights: %.4f nats/byte, %.4f bits/byte\n",
+              held_out.size(), which.c_str(), static_cast<long long>(seq),
+              model.weight_format().c_str(), nats, nats / std::log(2.0));
   std::fprintf(stderr, "lst eval-text: %.1f s\n", s);
   return 0;
 }

@@ -13,6 +13,7 @@ const char* kUsage =
     "  eval MODEL.safetensors --out OUT  logits of the file's input.tokens/input.mask\n"
     "  create --config JSON --out FILE   a seeded random model (the reference package's init)\n"
     "  convert MODEL --out FILE [--f16]  rewrite weights (F32 or F16) with the config in the metadata\n"
+    "  quantize MODEL --dtype int8|f16|f32 --out FILE   matrices as int8 / f16 (f32: back for PyTorch)\n"
     "  generate MODEL --prompt TEXT      sample text (the reference package's generate), streamed\n"
     "  train --data FILE [options]       train a byte-level model (the reference package's train.py)\n"
     "  eval-text MODEL --data FILE       held-out loss in nats and bits per byte\n";
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return lst::cli::cmd_eval(argc, argv);
     if (cmd == "create") return lst::cli::cmd_create(argc, argv);
     if (cmd == "convert") return lst::cli::cmd_convert(argc, argv);
+    if (cmd == "quantize") return lst::cli::cmd_quantize(argc, argv);
     if (cmd == "generate") return lst::cli::cmd_generate(argc, argv);
     if (cmd == "train") return lst::cli::cmd_train(argc, argv);
     if (cmd == "eval-text") return lst::cli::cmd_eval_text(argc, argv);

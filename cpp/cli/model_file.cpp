@@ -36,8 +36,14 @@ Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_
 Model load_model_file(const std::string& path, const std::string& config_json,
                       const ModelOptions& options) {
   auto f = SafeTensorsFile::open(path);
-  Config c = resolve_model_config(*f, config_json);
-  return Model(c, load_weights(f->st, c), options);
+  return load_model(*f, resolve_model_config(*f, config_json), options);
+}
+
+Model load_model(const SafeTensorsFile& f, const Config& c, const ModelOptions& options) {
+  LoadedWeights w = load_stored_weights(f.st, c, options.weight_format);
+  ModelOptions o = options;
+  o.weight_format.reset();  // applied on load
+  return Model(c, std::move(w.weights), std::move(w.stored), o);
 }
 
 }  // namespace lst

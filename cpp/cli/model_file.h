@@ -21,9 +21,12 @@ struct SafeTensorsFile {
 };
 
 // config_json: the reference package's kwargs as JSON, or empty to look in the file and
-// then in config.json beside it.
+// then in config.json beside it. Matrices are kept as the file stores them
+// unless options.weight_format converts them (stored_weights.h).
 Model load_model_file(const std::string& path, const std::string& config_json,
                       const ModelOptions& options);
 Config resolve_model_config(const SafeTensorsFile& f, const std::string& config_json);
+Model load_model(const SafeTensorsFile& f, const Config& c, const ModelOptions& options);
+
 
 }  // namespace lst

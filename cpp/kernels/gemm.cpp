@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "kernels/gemm_builtin.h"
+#include "kernels/gemm_quant.h"
 #include "kernels/gemm_tile.h"
 #include "kernels/simd.h"
 #ifdef LST_HAVE_XNNPACK
@@ -54,6 +55,15 @@ GemmBackend parse_gemm_backend(const char* name) {
   if (std::strcmp(name, "builtin") == 0) return GemmBackend::kBuiltin;
   if (std::strcmp(name, "xnnpack") == 0) return GemmBackend::kXnnpack;
   LST_FAIL("unknown GEMM backend \"", name, "\" (expected \"builtin\" or \"xnnpack\")");
+}
+
+GemmContext::GemmContext(ThreadPool& pool) : pool_(pool), pool_mu_(std::make_shared<std::mutex>()) {}
+
+std::unique_ptr<Linear> GemmContext::make_linear(std::shared_ptr<const WeightMatrix> W,
+                                                 const float* bias) {
+  LST_CHECK(W != nullptr, "Linear: null weight matrix");
+  if (W->format() == WeightFormat::kF32) return make_linear(W->f32(), bias, W->cols(), W->rows());
+  return make_quant_linear(std::move(W), bias, pool_, pool_mu_);
 }
 
 std::unique_ptr<GemmContext> make_gemm_context(GemmBackend backend, ThreadPool& pool) {

@@ -6,10 +6,12 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <mutex>
 
 namespace lst {
 
 class ThreadPool;
+class WeightMatrix;
 
 enum class GemmBackend { kBuiltin, kXnnpack };
 
@@ -47,6 +49,17 @@ class GemmContext {
   virtual GemmBackend backend() const = 0;
   virtual std::unique_ptr<Linear> make_linear(const float* W, const float* bias, size_t in,
                                               size_t out) = 0;
+  // A weight matrix in its storage format (weight_matrix.h), shared, not
+  // copied when quantised: f32 goes to the backend (packed as above); f16 and
+  // int8 run on the quantised kernels (gemm_quant.h) on this context's
+  // threads, whichever the backend (XNNPACK has no block-scaled int8).
+  std::unique_ptr<Linear> make_linear(std::shared_ptr<const WeightMatrix> W, const float* bias);
+
+ protected:
+  explicit GemmContext(ThreadPool& pool);
+  ThreadPool& pool_;
+  // Held by the layer running on the pool; another layer then runs inline.
+  std::shared_ptr<std::mutex> pool_mu_;
 };
 
 // `pool` must outlive the context; it sets the thread count for both backends.

@@ -278,8 +278,9 @@ class BuiltinLinear final : public Linear {
 
 class BuiltinContext final : public GemmContext {
  public:
-  explicit BuiltinContext(ThreadPool& pool) : pool_(pool), pool_mu_(std::make_shared<std::mutex>()) {}
+  explicit BuiltinContext(ThreadPool& pool) : GemmContext(pool) {}
   GemmBackend backend() const override { return GemmBackend::kBuiltin; }
+  using GemmContext::make_linear;
   std::unique_ptr<Linear> make_linear(const float* W, const float* bias, size_t in,
                                       size_t out) override {
     LST_CHECK(in > 0 && out > 0, "Linear: in and out features must be > 0, got in=", in,
@@ -287,10 +288,6 @@ class BuiltinContext final : public GemmContext {
     LST_CHECK(W != nullptr, "Linear: null weight (", out, " x ", in, ")");
     return std::make_unique<BuiltinLinear>(W, bias, in, out, pool_, pool_mu_);
   }
-
- private:
-  ThreadPool& pool_;
-  std::shared_ptr<std::mutex> pool_mu_;
 };
 
 }  // namespace

@@ -12,8 +12,18 @@ namespace lst {
 
 
 Model::Model(const Config& config, Weights weights, const ModelOptions& options)
-    : config_(config), weights_(std::move(weights)) {
+    : Model(config, std::move(weights), StoredMatrices{}, options) {}
+
+Model::Model(const Config& config, Weights weights, StoredMatrices stored,
+             const ModelOptions& options)
+    : config_(config), weights_(std::move(weights)), stored_(std::move(stored)) {
   config_.validate();
+  if (options.weight_format && *options.weight_format != WeightFormat::kF32) {
+    LST_CHECK(stored_.empty(), "Model: weights already stored as ", stored_.format_name(),
+              "; convert them on load (load_stored_weights) instead");
+    stored_ = store_matrices(weights_, config_, *options.weight_format);
+  }
+  stored_.layers.resize(config_.depth);
   LST_CHECK(gemm_backend_available(options.backend), "GEMM backend '",
             gemm_backend_name(options.backend), "' is not available in this build");
   if (options.pool) {
@@ -25,18 +35,30 @@ Model::Model(const Config& config, Weights weights, const ModelOptions& options)
   }
   gemm_ = make_gemm_context(options.backend, *pool_);
   const size_t D = config_.dim, I = config_.inner(), Hd = config_.ff_hidden();
-  for (auto& L : weights_.layers) {
+  // A stored matrix (f16, int8) runs on the quantised kernels, an f32 one
+  // is packed by the backend from Weights, as before those formats existed.
+  auto linear = [&](const std::shared_ptr<const WeightMatrix>& m, const std::vector<float>& w,
+                    const float* bias, size_t in, size_t out) {
+    return m ? gemm_->make_linear(m, bias) : gemm_->make_linear(w.data(), bias, in, out);
+  };
+  for (size_t l = 0; l < weights_.layers.size(); ++l) {
+    const auto& L = weights_.layers[l];
+    const auto& S = stored_.layers[l];
     LayerLinears ops;
-    std::vector<float> wqkv(L.to_q);
-    wqkv.insert(wqkv.end(), L.to_kv.begin(), L.to_kv.end());
-    ops.qkv = gemm_->make_linear(wqkv.data(), nullptr, D, 2 * I);
-    ops.out = gemm_->make_linear(L.to_out_w.data(), L.to_out_b.data(), I, D);
-    ops.ff1 = gemm_->make_linear(L.ff1_w.data(), L.ff1_b.data(), D, Hd);
-    ops.ff2 = gemm_->make_linear(L.ff2_w.data(), L.ff2_b.data(), Hd, D);
+    if (S.qkv) {
+      ops.qkv = gemm_->make_linear(S.qkv, nullptr);
+    } else {
+      std::vector<float> wqkv(L.to_q);
+      wqkv.insert(wqkv.end(), L.to_kv.begin(), L.to_kv.end());
+      ops.qkv = gemm_->make_linear(wqkv.data(), nullptr, D, 2 * I);
+    }
+    ops.out = linear(S.out, L.to_out_w, L.to_out_b.data(), I, D);
+    ops.ff1 = linear(S.ff1, L.ff1_w, L.ff1_b.data(), D, Hd);
+    ops.ff2 = linear(S.ff2, L.ff2_w, L.ff2_b.data(), Hd, D);
     layer_linears_.push_back(std::move(ops));
   }
-  logits_linear_ = gemm_->make_linear(weights_.logits_w.data(), weights_.logits_b.data(), D,
-                                  config_.num_tokens);
+  logits_linear_ = linear(stored_.logits, weights_.logits_w, weights_.logits_b.data(), D,
+                          config_.num_tokens);
 }
 
 Model::~Model() = default;
@@ -64,7 +86,10 @@ Config Model::resolve_config(const SafeTensors& st, const std::string& config_js
 Model Model::from_safetensors(const SafeTensors& st, const Config* config_override,
                               const ModelOptions& options) {
   Config c = resolve_config(st, config_override);
-  return Model(c, load_weights(st, c), options);
+  LoadedWeights w = load_stored_weights(st, c, options.weight_format);
+  ModelOptions o = options;
+  o.weight_format.reset();  // applied on load
+  return Model(c, std::move(w.weights), std::move(w.stored), o);
 }
 
 int64_t Model::num_parameters() const { return count_parameters(config_); }
@@ -137,8 +162,12 @@ void Model::forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCac
   const int64_t D = config_.dim, n = rows.rows;
   auto& buf = buf_;
   buf.x.resize(n * D);
-  for (int64_t t = 0; t < n; ++t)
-    std::memcpy(&buf.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
+  for (int64_t t = 0; t < n; ++t) {
+    if (stored_.token_emb)
+      stored_.token_emb->row_to_f32(tokens[t], &buf.x[t * D]);
+    else
+      std::memcpy(&buf.x[t * D], &weights_.token_emb[int64_t(tokens[t]) * D], D * sizeof(float));
+  }
   for (size_t l = 0; l < layer_linears_.size(); ++l) {
     LayerKeyValues* keys = &buf.keys;
     if (cache)
@@ -158,7 +187,12 @@ void Model::forward_rows(const int32_t* tokens, const LayerRows& rows, DecodeCac
 }
 
 std::vector<uint8_t> Model::save_safetensors(bool f16) const {
-  return state_dict_file(weights_, config_, f16).serialize();
+  if (stored_.empty()) return state_dict_file(weights_, config_, f16).serialize();
+  return save_safetensors(f16 ? WeightFormat::kF16 : WeightFormat::kF32);
+}
+
+std::vector<uint8_t> Model::save_safetensors(WeightFormat format) const {
+  return stored_state_dict_file(weights_, stored_, config_, format).serialize();
 }
 
 }  // namespace lst

@@ -13,6 +13,7 @@
 #include "kernels/gemm.h"
 #include "model/config.h"
 #include "model/decode_cache.h"
+#include "model/stored_weights.h"
 #include "model/transformer_layer.h"
 #include "model/weights.h"
 
@@ -22,16 +23,30 @@ class SafeTensors;
 class ThreadPool;
 
 struct ModelOptions {
+  // A constructor, not an aggregate: callers' ModelOptions{backend, threads}
+  // must not warn about the fields added since (-Wmissing-field-initializers).
+  ModelOptions() = default;
+  ModelOptions(GemmBackend b, int threads, ThreadPool* caller_pool = nullptr,
+               std::optional<WeightFormat> format = std::nullopt)
+      : backend(b), num_threads(threads), pool(caller_pool), weight_format(format) {}
   GemmBackend backend = default_gemm_backend();
   int num_threads = 1;         // the threads of the pool the model makes when `pool` is null
   // The caller's pool (it must outlive the model), e.g. the trainer's: one set
   // of threads for everything its owner runs. num_threads is then the pool's.
   ThreadPool* pool = nullptr;
+  // The format the matrices are kept and computed in (stored_weights.h).
+  // Unset: as given (a file's F16 stays f16, its int8 int8, F32 f32; the
+  // f32 Weights of the constructor stay f32). Set: converted to it on load
+  // (f32: the widening every file had before quantised formats).
+  std::optional<WeightFormat> weight_format;
 };
 
 class Model {
  public:
   Model(const Config& config, Weights weights, const ModelOptions& options = {});
+  // Weights whose matrices are (partly) in `stored` (their Weights vectors empty).
+  Model(const Config& config, Weights weights, StoredMatrices stored,
+        const ModelOptions& options = {});
   ~Model();
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
@@ -46,7 +61,12 @@ class Model {
   static Config resolve_config(const SafeTensors& st, const std::string& config_json);
 
   const Config& config() const { return config_; }
+  // The f32 parameters; a matrix kept in a storage format has an empty vector
+  // here and lives in stored_matrices().
   const Weights& weights() const { return weights_; }
+  const StoredMatrices& stored_matrices() const { return stored_; }
+  // "f32", "f16", "int8" (or "mixed"): the format the matrices are computed in.
+  std::string weight_format() const { return stored_.format_name(); }
   int64_t num_parameters() const;
   GemmBackend backend() const;
   int num_threads() const;
@@ -77,6 +97,9 @@ class Model {
   // Writes the state_dict (F32, or F16 when `f16`) with the config in
   // __metadata__["config"], as the reference package's names.
   std::vector<uint8_t> save_safetensors(bool f16 = false) const;
+  // The same with every matrix in `format` (int8: I8 + ".qscale" tensors,
+  // stored_weights.h); f32 from an int8 model dequantises (for PyTorch).
+  std::vector<uint8_t> save_safetensors(WeightFormat format) const;
 
  private:
   // One sequence, padded (docs/SPEC.md §4.1): logits (n, V), or (1, V) of the last row.
@@ -91,6 +114,7 @@ class Model {
 
   Config config_;
   Weights weights_;
+  StoredMatrices stored_;
   std::unique_ptr<ThreadPool> own_pool_;  // when the options give none
   ThreadPool* pool_ = nullptr;            // own_pool_ or the caller's
   std::unique_ptr<GemmContext> gemm_;

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/splitmix64.h"
 #include "io/safetensors.h"
+#include "model/stored_weights.h"
 
 namespace lst {
 
@@ -132,23 +133,7 @@ Weights init_weights(const Config& c, uint64_t seed) {
 }
 
 Weights load_weights(const SafeTensors& st, const Config& c) {
-  Weights w = allocate_weights(c);
-  for (auto& t : state_dict(w, c)) {
-    if (!st.has(t.name)) {
-      LST_CHECK(t.is_buffer, "weights: missing tensor '", t.name, "'");
-      continue;  // rotary freqs: keep the computed default
-    }
-    const TensorView& v = st.get(t.name);
-    LST_CHECK(v.shape == t.shape, "weights: tensor '", t.name, "' has shape ", v.shape_str(),
-              ", expected ", TensorView{"", DType::kF32, t.shape}.shape_str(),
-              " for this config");
-    std::vector<float> data = st.to_f32(t.name);
-    for (size_t i = 0; i < data.size(); ++i)
-      LST_CHECK(std::isfinite(data[i]), "weights: tensor '", t.name,
-                "' holds a non-finite value (", data[i], ") at index ", i);
-    *t.data = std::move(data);
-  }
-  return w;
+  return load_stored_weights(st, c, WeightFormat::kF32).weights;
 }
 
 SafeTensorsWriter state_dict_file(const Weights& w, const Config& c, bool f16) {

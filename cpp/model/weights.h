@@ -60,8 +60,10 @@ Weights allocate_weights(const Config& c);
 Weights init_weights(const Config& c, uint64_t seed);
 
 // Reads every tensor of the state_dict from `st`, converting F16/BF16/F64 to
-// F32. Missing tensors or wrong shapes throw lst::Error naming the tensor;
-// pos_emb.freqs is optional (computed when absent). Non-finite values throw.
+// F32 and dequantising int8 matrices (stored_weights.h). Missing tensors or
+// wrong shapes throw lst::Error naming the tensor; pos_emb.freqs is optional
+// (computed when absent). Non-finite values throw. To keep matrices in their
+// storage format: load_stored_weights (stored_weights.h).
 Weights load_weights(const SafeTensors& st, const Config& c);
 
 int64_t count_parameters(const Config& c);

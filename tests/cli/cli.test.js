@@ -97,3 +97,35 @@ test('lst eval takes the config from a config.json beside a file without metadat
   for (let i = 0; i < want.data.length; i++) err = Math.max(err, Math.abs(got.data[i] - want.data[i]));
   assert.ok(err <= 5e-5, `max abs error ${err}`);
 });
+
+test('lst quantize: int8 and f16 files near the golden logits, back to f32, errors', () => {
+  const maxErr = (a, b) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+  const golden = new SafetensorsFile(new Uint8Array(readFileSync(fixture('v5_c_mask')))).get('output.logits');
+  const errs = {};
+  for (const dtype of ['int8', 'f16', 'f32']) {
+    const file = join(tmp, `v5.${dtype}.safetensors`);
+    let r = run('quantize', fixture('v5_c_mask'), '--dtype', dtype, '--out', file);
+    assert.equal(r.status, 0, r.stderr);
+    const st = new SafetensorsFile(new Uint8Array(readFileSync(file)));
+    assert.equal(st.metadata.weight_format, dtype);
+    const out = join(tmp, `v5.${dtype}.out.safetensors`);
+    r = run('eval', file, '--inputs', fixture('v5_c_mask'), '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${dtype} weights`));
+    errs[dtype] = maxErr(new SafetensorsFile(new Uint8Array(readFileSync(out))).get('output.logits').data, golden.data);
+  }
+  console.log(`quantized v5_c_mask logits, max abs vs golden: int8 ${errs.int8.toExponential(2)}, f16 ${errs.f16.toExponential(2)}, f32 ${errs.f32.toExponential(2)}`);
+  assert.ok(errs.f32 <= 5e-5, `f32 ${errs.f32}`);
+  assert.ok(errs.f16 > errs.f32 && errs.f16 < 5e-3, `f16 ${errs.f16}`);
+  assert.ok(errs.int8 > errs.f16 && errs.int8 < 0.1, `int8 ${errs.int8}`);
+  // int8 back to f32: a plain state_dict (no .qscale), the dequantised values.
+  const back = join(tmp, 'v5.int8.f32.safetensors');
+  assert.equal(run('quantize', join(tmp, 'v5.int8.safetensors'), '--dtype', 'f32', '--out', back).status, 0);
+  const f32 = new SafetensorsFile(new Uint8Array(readFileSync(back)));
+  assert.equal(f32.metadata.weight_format, 'f32');
+  assert.ok(!f32.names.some((k) => k.endsWith('.qscale')));
+  assert.equal(f32.get('layers.0.0.fn.to_q.weight').dtype, 'F32');
+  expectError(['quantize', fixture('v5_c_mask'), '--dtype', 'q4', '--out', back], /unknown weight format "q4"/);
+  expectError(['quantize', fixture('v5_c_mask'), '--out', back], /usage: lst quantize/);
+  expectError(['eval', fixture('v5_c_mask'), '--out', back, '--weights', 'int4'], /weights must be f32, f16, int8 or stored, got "int4"/);
+});

@@ -13,13 +13,13 @@ for (const [variant, threads] of [['single', 1], ['threaded', 2]]) {
     try {
       assert.equal(m.forward(1, 1, false), false);
       assert.equal(m.error(), 'no model loaded');
-      assert.equal(m.initRandom('{"num_tokens": 5', 0, threads, ''), false);
+      assert.equal(m.initRandom('{"num_tokens": 5', 0, threads, '', ''), false);
       assert.match(m.error(), /config: invalid JSON/);
-      assert.equal(m.initRandom(JSON.stringify(SMALL), 0, threads, 'nope'), false);
+      assert.equal(m.initRandom(JSON.stringify(SMALL), 0, threads, 'nope', ''), false);
       assert.match(m.error(), /unknown GEMM backend "nope"/);
-      assert.equal(m.initRandom(JSON.stringify(SMALL), 0.5, threads, ''), false);
+      assert.equal(m.initRandom(JSON.stringify(SMALL), 0.5, threads, '', ''), false);
       assert.match(m.error(), /seed must be an integer/);
-      assert.ok(m.initRandom(JSON.stringify(SMALL), 0, threads, ''), m.error());
+      assert.ok(m.initRandom(JSON.stringify(SMALL), 0, threads, '', ''), m.error());
       assert.equal(m.numThreads(), threads);
 
       const tokens = m.inputTokens(4);
@@ -47,11 +47,11 @@ for (const [variant, threads] of [['single', 1], ['threaded', 2]]) {
       const bytes = readBytes(`${FIXTURES}/v1_nc_nomask.safetensors`);
       assert.ok(buf.resize(bytes.length / 2));
       buf.view().set(bytes.subarray(0, bytes.length / 2));
-      assert.equal(m.loadSafetensors(buf, '', threads, ''), false);
+      assert.equal(m.loadSafetensors(buf, '', threads, '', ''), false);
       assert.match(m.error(), /safetensors: /);
       assert.ok(buf.resize(bytes.length));
       buf.view().set(bytes);
-      assert.ok(m.loadSafetensors(buf, '', threads, ''), m.error());
+      assert.ok(m.loadSafetensors(buf, '', threads, '', ''), m.error());
       buf.release();
       buf.delete();
       assert.equal(JSON.parse(m.configJson()).num_tokens, 96);

@@ -67,7 +67,8 @@ for (const variant of VARIANTS) {
       rejects(() => model.forward([1], { masks: [1] }), /unknown option 'masks'/);
     });
     test('bad save dtype', () => {
-      rejects(() => model.save({ dtype: 'int8' }), /dtype must be 'float32' or 'float16'/);
+      rejects(() => model.save({ dtype: 'int4' }), /dtype must be 'float32', 'float16' or 'int8', got 'int4'/);
+      rejects(() => model.save({ dtype: 16 }), /dtype must be 'float32', 'float16' or 'int8', got 16/);
     });
 
     test('truncated weight file', async () => {

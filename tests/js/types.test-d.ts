@@ -57,8 +57,13 @@ async function main(): Promise<void> {
   await LongShortTransformer.create({ dim: 4 });
   // @ts-expect-error no public constructor
   new LongShortTransformer();
-  // @ts-expect-error dtype is float32 | float16
+  // @ts-expect-error dtype is float32 | float16 | int8
+  model.save({ dtype: 'int4' });
   model.save({ dtype: 'int8' });
+  // @ts-expect-error weights is f32 | f16 | int8 | stored
+  void LongShortTransformer.load(bytes, { weights: 'q4' });
+  const weights: string = model.runtime.weights;
+  void weights;
   // @ts-expect-error tokens are numbers
   model.forward(['a']);
   // @ts-expect-error config is read-only

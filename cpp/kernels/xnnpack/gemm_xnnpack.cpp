@@ -98,11 +98,12 @@ class XnnpackLinear final : public Linear {
 
 class XnnpackContext final : public GemmContext {
  public:
-  explicit XnnpackContext(ThreadPool& pool) {
+  explicit XnnpackContext(ThreadPool& pool) : GemmContext(pool) {
     ensure_xnnpack_initialized();
     threads_ = std::make_shared<XnnThreads>(pool.num_threads());
   }
   GemmBackend backend() const override { return GemmBackend::kXnnpack; }
+  using GemmContext::make_linear;
   std::unique_ptr<Linear> make_linear(const float* W, const float* bias, size_t in,
                                       size_t out) override {
     LST_CHECK(in > 0 && out > 0, "Linear: in and out features must be > 0, got in=", in,

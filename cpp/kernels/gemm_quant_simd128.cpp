@@ -1,0 +1,219 @@
+// WebAssembly SIMD128 quantised kernels (Emscripten builds):
+//   q8_simd128:     int8 x int8 per block with i32x4.dot_i16x8_s (both sides
+//                   widened to i16), one f32 scale multiply per block;
+//   q8f32_simd128:  int8 weights widened to f32 against f32 x (no activation
+//                   quantisation), kept for bench_gemm's comparison;
+//   f16_simd128:    halves widened in registers (bits moved into place, times
+//                   2^112, as half_to_float), then f32 multiply-add.
+// No FMA in this toolchain: multiply and add are separate, tails included.
+#include "kernels/quant_tiling.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+
+namespace lst::quant_detail {
+namespace {
+
+inline float hsum(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+// 32 int8 -> four i16x8.
+inline void widen32(const int8_t* p, v128_t out[4]) {
+  const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 16);
+  out[0] = wasm_i16x8_extend_low_i8x16(a);
+  out[1] = wasm_i16x8_extend_high_i8x16(a);
+  out[2] = wasm_i16x8_extend_low_i8x16(b);
+  out[3] = wasm_i16x8_extend_high_i8x16(b);
+}
+
+// 32 int8 as four i16x8 with v128.load8x8_s (one load-and-widen
+// instruction each on x64, where extend_high costs two).
+inline void load_widen32(const int8_t* p, v128_t out[4]) {
+  out[0] = wasm_i16x8_load8x8(p);
+  out[1] = wasm_i16x8_load8x8(p + 8);
+  out[2] = wasm_i16x8_load8x8(p + 16);
+  out[3] = wasm_i16x8_load8x8(p + 24);
+}
+
+struct Simd128Q8 {
+  template <int MR, int NR>
+  static void run(const Q8Args& a, size_t m, size_t n) {
+    const size_t kp = a.nb * kQ8Block;
+    v128_t acc[MR][NR];
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
+    for (size_t b = 0; b < a.nb; ++b)
+      for (int r = 0; r < MR; ++r) {
+        v128_t x[4];
+        load_widen32(a.xq + (m + r) * kp + b * kQ8Block, x);
+        const float xs = a.xs[(m + r) * a.nb + b];
+        for (int c = 0; c < NR; ++c) {
+          v128_t w[4];
+          load_widen32(a.wq + (n + c) * kp + b * kQ8Block, w);
+          const v128_t d = wasm_i32x4_add(
+              wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], w[0]), wasm_i32x4_dot_i16x8(x[1], w[1])),
+              wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], w[2]), wasm_i32x4_dot_i16x8(x[3], w[3])));
+          const v128_t s = wasm_f32x4_splat(xs * a.ws[(n + c) * a.nb + b]);
+          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(d), s));
+        }
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c)
+        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+  }
+};
+
+// The same products with i16x8.extmul_i8x16 (int8 x int8 -> i16, no
+// widening of either side first) and i32x4.extadd_pairwise: two adjacent
+// products sum to at most 2 * 128 * 127 < 2^15, so the i16 add cannot overflow.
+struct Simd128Q8Extmul {
+  template <int MR, int NR>
+  static void run(const Q8Args& a, size_t m, size_t n) {
+    const size_t kp = a.nb * kQ8Block;
+    v128_t acc[MR][NR];
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
+    for (size_t b = 0; b < a.nb; ++b)
+      for (int r = 0; r < MR; ++r) {
+        const int8_t* xp = a.xq + (m + r) * kp + b * kQ8Block;
+        const v128_t x0 = wasm_v128_load(xp), x1 = wasm_v128_load(xp + 16);
+        const float xs = a.xs[(m + r) * a.nb + b];
+        for (int c = 0; c < NR; ++c) {
+          const int8_t* wp = a.wq + (n + c) * kp + b * kQ8Block;
+          const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 16);
+          const v128_t p0 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x0, w0),
+                                           wasm_i16x8_extmul_high_i8x16(x0, w0));
+          const v128_t p1 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x1, w1),
+                                           wasm_i16x8_extmul_high_i8x16(x1, w1));
+          const v128_t d = wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(p0),
+                                          wasm_i32x4_extadd_pairwise_i16x8(p1));
+          const v128_t s = wasm_f32x4_splat(xs * a.ws[(n + c) * a.nb + b]);
+          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(d), s));
+        }
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c)
+        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+  }
+};
+
+struct Simd128Q8F32 {
+  template <int MR, int NR>
+  static void run(const Q8F32Args& a, size_t m, size_t n) {
+    const size_t nb = (a.K + kQ8Block - 1) / kQ8Block, kp = nb * kQ8Block;
+    // The last partial block of each x row, zero-padded (never read past K).
+    alignas(16) float tail[MR][kQ8Block];
+    const size_t full = a.K / kQ8Block;
+    for (int r = 0; r < MR; ++r)
+      for (size_t i = 0; i < kQ8Block; ++i) {
+        const size_t k = full * kQ8Block + i;
+        tail[r][i] = k < a.K ? a.x[(m + r) * a.K + k] : 0.0f;
+      }
+    v128_t acc[MR][NR];
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
+    for (size_t b = 0; b < nb; ++b)
+      for (int c = 0; c < NR; ++c) {
+        v128_t w16[4], w[8];
+        widen32(a.wq + (n + c) * kp + b * kQ8Block, w16);
+        for (int i = 0; i < 4; ++i) {
+          w[2 * i] = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(w16[i]));
+          w[2 * i + 1] = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(w16[i]));
+        }
+        const v128_t s = wasm_f32x4_splat(a.ws[(n + c) * nb + b]);
+        for (int r = 0; r < MR; ++r) {
+          const float* x = b < full ? a.x + (m + r) * a.K + b * kQ8Block : tail[r];
+          v128_t s0 = wasm_f32x4_mul(wasm_v128_load(x), w[0]);
+          v128_t s1 = wasm_f32x4_mul(wasm_v128_load(x + 4), w[1]);
+          for (int i = 2; i < 8; i += 2) {
+            s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(x + 4 * i), w[i]));
+            s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(x + 4 * i + 4), w[i + 1]));
+          }
+          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_add(s0, s1), s));
+        }
+      }
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c)
+        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+  }
+};
+
+// 8 halves -> two f32x4: each half into the top of a 32-bit lane, shifted
+// (arithmetic, so bits 28..30 copy the sign and are masked off) to f32's
+// mantissa position, times 2^112 to rebias the exponent; exact for finite halves.
+inline void half8_to_f32(v128_t h, v128_t& lo, v128_t& hi) {
+  const v128_t z = wasm_i32x4_splat(0), mask = wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u));
+  const v128_t k = wasm_f32x4_splat(0x1p112f);
+  lo = wasm_i16x8_shuffle(z, h, 0, 8, 1, 9, 2, 10, 3, 11);
+  hi = wasm_i16x8_shuffle(z, h, 4, 12, 5, 13, 6, 14, 7, 15);
+  lo = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(lo, 3), mask), k);
+  hi = wasm_f32x4_mul(wasm_v128_and(wasm_i32x4_shr(hi, 3), mask), k);
+}
+
+struct Simd128F16 {
+  template <int MR, int NR>
+  static void run(const F16Args& a, size_t m, size_t n) {
+    const size_t K = a.K;
+    v128_t acc[MR][NR];
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
+    size_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+      v128_t x0[MR], x1[MR];
+      for (int r = 0; r < MR; ++r) {
+        x0[r] = wasm_v128_load(a.x + (m + r) * K + k);
+        x1[r] = wasm_v128_load(a.x + (m + r) * K + k + 4);
+      }
+      for (int c = 0; c < NR; ++c) {
+        v128_t lo, hi;
+        half8_to_f32(wasm_v128_load(a.w + (n + c) * K + k), lo, hi);
+        for (int r = 0; r < MR; ++r)
+          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_add(wasm_f32x4_mul(x0[r], lo),
+                                                               wasm_f32x4_mul(x1[r], hi)));
+      }
+    }
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) {
+        float s = hsum(acc[r][c]);
+        for (size_t t = k; t < K; ++t) s += a.x[(m + r) * K + t] * half_to_float(a.w[(n + c) * K + t]);
+        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + s;
+      }
+  }
+};
+
+// GEMV 1 x 4 (4 chains; V8 has 15 xmm registers), GEMM 2 x 4.
+void q8_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
+                const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128Q8, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+}
+void q8_extmul_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
+                       const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128Q8Extmul, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+}
+void q8f32_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const int8_t* wq,
+                   const float* ws, const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128Q8F32, 4, 2, 4>(Q8F32Args{K, x, wq, ws, bias, y, ldy}, M, n0, n1);
+}
+void f16_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const uint16_t* w,
+                 const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128F16, 4, 2, 4>(F16Args{K, x, w, bias, y, ldy}, M, n0, n1);
+}
+
+const QuantKernels kSimd128{"q8_simd128 + f16_simd128", q8_simd128, f16_simd128, q8f32_simd128,
+                            "q8_extmul_simd128", q8_extmul_simd128};
+
+}  // namespace
+
+const QuantKernels* quant_kernels_simd128() { return &kSimd128; }
+
+}  // namespace lst::quant_detail
+
+#else
+
+namespace lst::quant_detail {
+const QuantKernels* quant_kernels_simd128() { return nullptr; }
+}  // namespace lst::quant_detail
+
+#endif
