@@ -16,6 +16,7 @@ const encoder = new TextEncoder();
 const el = {
   status: $('model-status'), progress: $('load-progress'), error: $('error'), drop: $('drop-zone'), file: $('file-input'),
   loadBundled: $('load-bundled'), modelInfo: $('model-info'), runtimeInfo: $('runtime-info'),
+  weightsFormat: $('weights-format'),
   prompt: $('prompt'), temperature: $('temperature'), temperatureRange: $('temperature-range'), sampling: $('sampling'),
   filterThres: $('filter-thres'), topK: $('top-k'), filterLabel: $('filter-label'), topKLabel: $('top-k-label'),
   length: $('length'), seed: $('seed'), contextMode: $('context-mode'), contextNote: $('context-note'),
@@ -132,6 +133,7 @@ async function loadModel(source, name, size) {
   try {
     let fromCache = false;
     const model = await LongShortTransformerWorker.load(source, {
+      weights: el.weightsFormat.value,  // converted on load (docs/QUANTIZATION.md)
       progress_callback: (p) => {
         if (p.cached) fromCache = true;
         if (p.total) {
@@ -167,6 +169,11 @@ async function loadModel(source, name, size) {
   }
 }
 
+// The format the matrices are kept and computed in (docs/QUANTIZATION.md).
+function weightsLabel(format) {
+  return { int8: 'int8 (one scale per 32 weights)', f16: 'f16', f32: 'f32' }[format] ?? String(format ?? 'f32');
+}
+
 function describeModel(model, name, fileSize, loadMs, fromCache) {
   const c = model.config;
   fillList(el.modelInfo, [
@@ -179,6 +186,7 @@ function describeModel(model, name, fileSize, loadMs, fromCache) {
     ['segment_size s, r', c.causal ? `${c.segment_size}, ${c.r}` : `— (non-causal), r = ${c.r}`],
     ['max_seq_len', String(c.max_seq_len)],
     ['ff_mult', String(c.ff_mult)],
+    ['weights', weightsLabel(model.runtime.weights)],
   ]);
   const rt = model.runtime;
   fillList(el.runtimeInfo, [

@@ -124,6 +124,15 @@ bool is_stored_matrix_name(const std::string& name) {
   return false;
 }
 
+// WebAssembly SIMD128 has no half-precision conversion: computing on f16
+// costs more than the bytes it saves (docs/QUANTIZATION.md), so there an F16
+// file is widened to f32 unless f16 is asked for; natively (F16C) it stays f16.
+#ifdef __EMSCRIPTEN__
+constexpr bool kWidenF16ByDefault = true;
+#else
+constexpr bool kWidenF16ByDefault = false;
+#endif
+
 LoadedWeights load_stored_weights(const SafeTensors& st, const Config& c,
                                   std::optional<WeightFormat> format) {
   auto block = st.metadata().find("q8_block_size");
@@ -145,7 +154,11 @@ LoadedWeights load_stored_weights(const SafeTensors& st, const Config& c,
               " for this config");
     if (is_stored_matrix_name(t.name)) {
       WeightMatrix m = read_matrix(st, t.name, t.shape[0], t.shape[1]);
-      if (format) m = convert(m, *format, t.name);
+      if (format) {
+        m = convert(m, *format, t.name);
+      } else if (kWidenF16ByDefault && m.format() == WeightFormat::kF16) {
+        m = convert(m, WeightFormat::kF32, t.name);
+      }
       if (m.format() == WeightFormat::kF32) {
         t.data->assign(m.f32(), m.f32() + m.rows() * m.cols());
       } else {
