@@ -24,10 +24,15 @@ export interface LongShortTransformerConfig {
   segment_size?: number | null;
   /** Causal: tokens per segment (default 1); non-causal: global tokens (default 128). */
   r?: number;
+  /** Dropout on the feed-forward's GELU output, in training only (default 0; [0, 1)). */
+  ff_dropout?: number;
+  /** Dropout on the attention weights, in training only (default 0; [0, 1)). */
+  attn_dropout?: number;
 }
 
 /** A config as the engine reports it: every field present. */
-export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size'>> & { segment_size: number | null }>;
+export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 'segment_size' | 'ff_dropout' | 'attn_dropout'>> &
+  { segment_size: number | null; ff_dropout?: number; attn_dropout?: number }>;
 
 /** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
 export type WasmPaths = string | URL | Partial<Record<
