@@ -1,9 +1,10 @@
 // Hostile command lines for both CLIs: the native `build/lst` (under an
-// address-space limit, prlimit --as) and the Node `js/cli.js` (wasm; its peak
-// RSS measured by /usr/bin/time). Each row { name, args, expect }: `expect`
-// is the named error (a RegExp matched against the one-line stderr of an
-// exit status 1) or a function that checks the documented result { status,
-// stdout, stderr }. Every run is bounded in time (spawn timeout) and memory.
+// address-space limit, prlimit --as) and the Node `js/cli.js` (wasm: under a
+// data limit, prlimit --data; its peak RSS measured by /usr/bin/time); each
+// run is killed, with all it started, at the time bound (timeout -s KILL).
+// Each row { name, args, expect }: `expect` is the named error (a RegExp
+// matched against the one-line stderr of an exit status 1) or a function
+// that checks the documented result { status, stdout, stderr }.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,9 @@ const BUNDLED = join(root, 'models', 'tinyshakespeare.safetensors');
 const tmp = mkdtempSync(join(tmpdir(), 'lst-hostile-cli-'));
 const file = (name, bytes) => { const p = join(tmp, name); writeFileSync(p, bytes); return p; };
 
-const NATIVE_AS_BYTES = 3e9;      // address space of one native run
-const NODE_RSS_MB = 1500;         // peak RSS of one Node CLI run (wasm reserves address space, so measured, not limited)
+const NATIVE_AS_BYTES = 3e9;      // address space of one native run (prlimit --as)
+const NODE_DATA_BYTES = 3e9;      // writable memory of one Node CLI run (prlimit --data: wasm reserves far more address space)
+const NODE_RSS_MB = 1500;         // and its peak RSS, measured
 const TIMEOUT_MS = 20_000;
 const SMALL = { num_tokens: 256, dim: 32, depth: 2, max_seq_len: 64, heads: 2, dim_head: 16, window_size: 8, segment_size: 4, r: 1 };
 const HUGE = JSON.stringify({ ...SMALL, depth: 1e6 });
@@ -34,13 +36,14 @@ const F = {};
 
 function run(cli, args) {
   const timeFile = join(tmp, 'time.txt');
-  const command = cli === 'native'
-    ? ['/usr/bin/time', ['-f', '%M', '-o', timeFile, 'prlimit', `--as=${NATIVE_AS_BYTES}`, LST, ...args]]
-    : ['/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, NODE_CLI, ...args]];
+  // `timeout` signals its whole process group, so a run past the bound dies with everything it started.
+  const limit = cli === 'native' ? [`--as=${NATIVE_AS_BYTES}`, LST] : [`--data=${NODE_DATA_BYTES}`, process.execPath, NODE_CLI];
+  const command = ['-s', 'KILL', `${TIMEOUT_MS / 1000}`, '/usr/bin/time', '-f', '%M', '-o', timeFile, 'prlimit', ...limit, ...args];
   const t0 = performance.now();
-  const r = spawnSync(command[0], command[1], { encoding: 'utf8', timeout: TIMEOUT_MS, cwd: tmp, maxBuffer: 1 << 24 });
+  const r = spawnSync('timeout', command, { encoding: 'utf8', cwd: tmp, maxBuffer: 1 << 24 });
   const ms = performance.now() - t0;
-  assert.equal(r.error, undefined, `${cli} ${args.join(' ').slice(0, 200)}: ${r.error?.message} (bound ${TIMEOUT_MS} ms)`);
+  assert.equal(r.error, undefined, `${cli} ${args.join(' ').slice(0, 200)}: ${r.error?.message}`);
+  assert.notEqual(r.status, 137, `${cli} ${args.join(' ').slice(0, 200)}: killed at the ${TIMEOUT_MS} ms bound`);
   const text = readFileSync(timeFile, 'utf8');
   const rssMb = Number(text.trim().split('\n').at(-1)) / 1024;
   // /usr/bin/time adds "Command exited with non-zero status N" to its own file, not to stderr.
@@ -144,7 +147,7 @@ const NATIVE = [
   { args: () => ['train', '--data', F.empty, '--config', JSON.stringify(SMALL), '--seq', '16', '--steps', '1'], last: true, expect: /training data has 0 bytes, need more than seq \+ 1 = 17/ },
   { args: () => ['train', '--data', F.shortText, '--config', JSON.stringify(SMALL), '--seq', '32', '--steps', '1'], last: true, expect: /training data has 9 bytes, need more than seq \+ 1 = 33/ },
   { args: () => ['train', '--data', '/dev/zero', '--config', JSON.stringify(SMALL), '--steps', '1'], expect: /not a regular file/ },
-  { args: () => ['train', '--data', join(tmp, 'missing.txt'), '--steps', '1'], expect: /cannot open/ },
+  { args: () => ['train', '--data', join(tmp, 'missing.txt'), '--config', JSON.stringify(SMALL), '--steps', '1'], expect: /cannot open/ },
   { args: () => ['train', '--data', F.text, '--config', JSON.stringify(SMALL), '--ff-dropout', '1'], expect: /ff_dropout must be in \[0, 1\), got 1/ },
   { args: () => ['train', '--data', F.text, '--config', JSON.stringify(SMALL), '--lr', '1e30'], expect: /lr must be in \(0, 10\], got 1e\+30/ },
   { args: () => ['train', '--data', F.text, '--init', F.hugeModel, '--seq', '16', '--batch', '2', '--steps', '3', '--valid-every', '0',
@@ -218,10 +221,10 @@ before(() => {
 /** The Node CLI's rows run the small model (fast to load) on one thread unless they name --model or --threads. */
 function nodeArgs(args) {
   if (args[0] !== 'generate' && args[0] !== 'eval') return args;
-  const out = [...args];
-  if (!out.includes('--model')) out.push('--model', F.smallModel);
-  if (!out.includes('--threads')) out.push('--threads', '1');
-  return out;
+  const extra = [];
+  if (!args.includes('--model')) extra.push('--model', F.smallModel);
+  if (!args.includes('--threads')) extra.push('--threads', '1');
+  return [args[0], ...extra, ...args.slice(1)];
 }
 
 const timings = [];
