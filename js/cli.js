@@ -4,12 +4,12 @@
 //            [--filter-thres F | --top-k K] [--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N]
 //   eval     [--model FILE] --data TEXTFILE [--seq N] [--max-bytes N]
 // Without --model it uses the bundled tinyshakespeare model.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 import { LongShortTransformer } from './index.js';
 import { bundledModelUrl } from './bundled-model.js';
+import { readLocalFile } from './runtime/platform-node.js';
 
 const USAGE = `usage: long-short-transformer <command> [options]
   generate  [--model FILE] [--prompt TEXT] [--max-new-tokens 256] [--temperature 1] [--filter-thres 0.9 | --top-k K]
@@ -27,6 +27,14 @@ const OPTIONS = {
   data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/** A count this command line uses itself (the engine checks what it receives). */
+function count(values, name, fallback) {
+  if (values[name] === undefined) return fallback;
+  const x = Number(values[name]);
+  if (!Number.isSafeInteger(x) || x < 0) throw new Error(`--${name} expects an integer >= 0, got '${values[name].slice(0, 40)}'`);
+  return x;
+}
 
 function number(values, name, fallback) {
   if (values[name] === undefined) return fallback;
@@ -80,11 +88,11 @@ async function generate(values) {
 // The reference package's loss over windows of `seq` + 1 bytes, by the engine.
 async function evaluate(values) {
   if (!values.data) throw new Error('eval needs --data FILE');
+  const maxBytes = count(values, 'max-bytes', Infinity);
+  let data = await readLocalFile(values.data);
   const model = await loadModel(values);
   try {
     const c = model.config;
-    let data = new Uint8Array(readFileSync(values.data));
-    const maxBytes = number(values, 'max-bytes', Infinity);
     if (data.length > maxBytes) data = data.subarray(0, maxBytes);
     const seq = number(values, 'seq', c.max_seq_len);
     const t0 = Date.now();
@@ -115,7 +123,11 @@ async function main() {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (command === 'generate') await generate(values);
   else if (command === 'eval') await evaluate(values);
-  else throw new Error(`unknown command '${command}'\n${USAGE}`);
+  else {
+    // As `lst`: an unknown command prints the usage and exits 2.
+    process.stderr.write(`long-short-transformer: error: unknown command '${String(command).slice(0, 40)}'\n${USAGE}\n`);
+    return 2;
+  }
   return 0;
 }
 

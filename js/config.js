@@ -6,7 +6,7 @@ export const CONFIG_KEYS = Object.freeze([
   'num_tokens', 'dim', 'depth', 'max_seq_len', 'window_size', 'causal',
   'dim_head', 'heads', 'ff_mult', 'segment_size', 'r', 'ff_dropout', 'attn_dropout',
 ]);
-const RATE_KEYS = ['ff_dropout', 'attn_dropout'];
+const NUMBER_KEYS = ['ff_dropout', 'attn_dropout'];
 
 const REQUIRED_KEYS = ['num_tokens', 'dim', 'depth', 'max_seq_len'];
 
@@ -34,8 +34,9 @@ export function configToJson(config) {
     if (value === undefined || value === null) continue;
     if (key === 'causal') {
       if (typeof value !== 'boolean') throw new Error(`config: 'causal' must be true or false, got ${describe(value)}`);
-    } else if (RATE_KEYS.includes(key)) {
-      if (typeof value !== 'number') throw new Error(`config: '${key}' must be a number in [0, 1), got ${describe(value)}`);
+    } else if (NUMBER_KEYS.includes(key)) {
+      // The range, [0, 1), is the engine's (model/config.cpp).
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`config: '${key}' must be a number in [0, 1), got ${describe(value)}`);
     } else if (!Number.isSafeInteger(value)) {
       throw new Error(`config: '${key}' must be an integer, got ${describe(value)}`);
     }

@@ -225,6 +225,8 @@ export class LongShortTransformer {
       : data instanceof ArrayBuffer ? new Uint8Array(data)
         : data instanceof Uint8Array ? data : null;
     if (bytes === null) throw new TypeError(`evaluate: data must be a string, a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
+    // A JS type only (the range is the engine's): Embind would turn "8" or true into a number.
+    if (seq !== undefined && typeof seq !== 'number') throw new TypeError(`evaluate: seq must be an integer, got ${describe(seq)}`);
     const { Module, native } = this._state;
     return this._call(() => {
       const buffer = new Module.HeapBuffer();

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 
 #include <cstdlib>
@@ -52,6 +53,25 @@ int Args::get_int(const std::string& key, int fallback) const {
   LST_CHECK(errno != ERANGE && x >= INT32_MIN && x <= INT32_MAX, "option --", key,
             " expects an integer in [-2^31, 2^31), got ", shown, " (never silently truncated)");
   return static_cast<int>(x);
+}
+
+std::vector<int32_t> Args::get_int_list(const std::string& key) const {
+  std::vector<int32_t> out;
+  const std::string v = get(key);
+  for (size_t begin = 0; begin < v.size();) {
+    const size_t end = std::min(v.find(',', begin), v.size());
+    const std::string item = v.substr(begin, end - begin);
+    char* stop = nullptr;
+    errno = 0;
+    const long long x = std::strtoll(item.c_str(), &stop, 10);
+    LST_CHECK(!item.empty() && stop && *stop == '\0' && errno != ERANGE && x >= INT32_MIN && x <= INT32_MAX, "option --",
+              key, " expects integers separated by commas, got '", item.size() > 40 ? item.substr(0, 37) + "..." : item,
+              "'");
+    out.push_back(static_cast<int32_t>(x));
+    begin = end + 1;
+    if (end + 1 == v.size()) LST_FAIL("option --", key, " expects integers separated by commas, got '' after the last comma");
+  }
+  return out;
 }
 
 double Args::get_double(const std::string& key, double fallback) const {

@@ -3,6 +3,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <set>
@@ -21,6 +22,8 @@ class Args {
   std::string require(const std::string& key) const;
   int get_int(const std::string& key, int fallback) const;
   double get_double(const std::string& key, double fallback) const;
+  // --key 1,2,3: integers separated by commas ("" is an empty list).
+  std::vector<int32_t> get_int_list(const std::string& key) const;
   // Throws when an option not in `known` was given (catches typos).
   void check_known(const std::set<std::string>& known) const;
 

@@ -2,7 +2,6 @@
 // new tokens to stdout (bytes for byte-level models, ids otherwise).
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -34,8 +33,7 @@ int cmd_generate(int argc, char** argv) {
 
   std::vector<int32_t> prompt;
   if (a.has("prompt-ids")) {
-    std::stringstream ss(a.get("prompt-ids"));
-    for (std::string item; std::getline(ss, item, ',');) prompt.push_back(std::stoi(item));
+    prompt = a.get_int_list("prompt-ids");
   } else {
     LST_CHECK(bytes, "--prompt text needs a byte-level model (num_tokens 256); use --prompt-ids");
     for (unsigned char ch : a.get("prompt", "\n")) prompt.push_back(ch);

@@ -15,6 +15,14 @@ IncrementalDecoder::IncrementalDecoder(Model& model, const DecoderOptions& optio
   logits_.resize(c.num_tokens);
 }
 
+int64_t IncrementalDecoder::window_kept() const {
+  const int64_t msl = model_.config().max_seq_len;
+  if (options_.mode == ContextMode::kExact) return msl;
+  // Re-encode mode leaves room for reencode_every new tokens; at least the
+  // newest token stays (max_seq_len 1 re-encodes it alone, as exact mode).
+  return std::max<int64_t>(1, msl - options_.reencode_every);
+}
+
 void IncrementalDecoder::set_attention_probe(int layer, int head) {
   const Config& c = model_.config();
   LST_CHECK(layer >= 0 && layer < c.depth, "attention probe: layer ", layer, " out of range [0, ", c.depth, ")");
@@ -30,7 +38,7 @@ const float* IncrementalDecoder::prefill(const int32_t* tokens, int64_t n) {
   const int64_t msl = model_.config().max_seq_len;
   window_start_ = 0;
   if (n > msl)  // the reference package feeds out[-max_seq_len:]
-    window_start_ = options_.mode == ContextMode::kExact ? n - msl : n - (msl - options_.reencode_every);
+    window_start_ = n - window_kept();
   encode_window();
   return logits_.data();
 }
@@ -48,8 +56,7 @@ const float* IncrementalDecoder::step(int32_t token) {
   }
   // Past max_seq_len (or non-causal): positions restart at 0 in a new window.
   const int64_t n = static_cast<int64_t>(history_.size());
-  if (ctx > msl)
-    window_start_ = options_.mode == ContextMode::kExact ? n - msl : n - (msl - options_.reencode_every);
+  if (ctx > msl) window_start_ = n - window_kept();
   encode_window();
   return logits_.data();
 }

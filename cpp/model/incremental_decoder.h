@@ -44,6 +44,7 @@ class IncrementalDecoder {
 
  private:
   void encode_window();          // full forward over history_[window_start_:]
+  int64_t window_kept() const;   // tokens a new window starts with (past max_seq_len)
   void step_incremental(int32_t token);
 
   Model& model_;

@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/error.h"
@@ -65,16 +66,33 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
+namespace {
+// A file holding layers the config does not have would load as a shallower
+// model, silently (PyTorch's load_state_dict refuses the unexpected keys).
+void check_layers_in_file(const SafeTensors& st, const Config& c) {
+  for (const std::string& name : st.names()) {
+    if (name.rfind("layers.", 0) != 0) continue;
+    const long long layer = std::strtoll(name.c_str() + 7, nullptr, 10);
+    LST_CHECK(layer < c.depth, "weights: the file holds tensor '", name.size() > 80 ? name.substr(0, 77) + "..." : name,
+              "' but the config has depth ", c.depth, " (the config does not match the file)");
+  }
+}
+}  // namespace
+
 Config Model::resolve_config(const SafeTensors& st, const Config* config_override) {
+  Config c;
   if (config_override) {
     config_override->validate();
-    return *config_override;
+    c = *config_override;
+  } else {
+    auto it = st.metadata().find("config");
+    LST_CHECK(it != st.metadata().end(),
+              "no model config: the file has no __metadata__ 'config' and none was given "
+              "(pass the reference package's constructor kwargs, or put a config.json beside the file)");
+    c = Config::from_json(it->second);
   }
-  auto it = st.metadata().find("config");
-  LST_CHECK(it != st.metadata().end(),
-            "no model config: the file has no __metadata__ 'config' and none was given "
-            "(pass the reference package's constructor kwargs, or put a config.json beside the file)");
-  return Config::from_json(it->second);
+  check_layers_in_file(st, c);
+  return c;
 }
 
 Config Model::resolve_config(const SafeTensors& st, const std::string& config_json) {

@@ -8,6 +8,17 @@
  * @returns {string}
  */
 export function engineJson(options, fn) {
+  try {
+    return stringify(options, fn);
+  } catch (e) {
+    // JSON.stringify's own failures: a cycle (TypeError) or nesting deeper than the stack (RangeError).
+    if (e instanceof RangeError) throw new Error(`${fn}: options are nested too deeply to be plain data`);
+    if (e instanceof TypeError && /circular/i.test(e.message)) throw new Error(`${fn}: options contain a cycle (an object that contains itself)`);
+    throw e;
+  }
+}
+
+function stringify(options, fn) {
   return JSON.stringify(options, (key, value) => {
     const name = key === '' ? 'options' : key;
     if (typeof value === 'function' || typeof value === 'symbol') {

@@ -1,6 +1,6 @@
 // Node side of the loader (chosen by the "#platform" import condition in
 // package.json): local files, require() of the CommonJS glue, CPU count.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +28,17 @@ export function threadsSupported() {
  */
 export async function readLocalFile(pathOrUrl) {
   const path = pathOrUrl instanceof URL || String(pathOrUrl).startsWith('file:') ? fileURLToPath(pathOrUrl) : pathOrUrl;
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    throw new Error(`could not read '${path}': ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  // As the engine's read_file_bytes: /dev/zero or a pipe would be read until memory runs out.
+  if (!info.isFile()) {
+    throw new Error(`could not read '${path}': not a regular file (a device, pipe or directory cannot be read as a ` +
+      'model or data file)');
+  }
   try {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -101,8 +101,10 @@ export class WorkerConnection {
       } catch (e) {
         this.pending.delete(id);
         if (this.pending.size === 0) this.worker.unref?.();
-        reject(new Error(`${method}: an argument cannot be sent to the ${this.what} worker (${e?.message ?? e}): ` +
-          'pass plain data (numbers, strings, arrays, typed arrays); functions stay on this thread'));
+        // Not e.message: it quotes the value (a function's whole source).
+        reject(new Error(`${method}: an argument cannot be sent to the ${this.what} worker (${e?.name ?? 'DataCloneError'}: ` +
+          'it holds a function, a symbol or another value that cannot be copied): pass plain data (numbers, strings, ' +
+          'arrays, typed arrays); functions stay on this thread'));
       }
     }));
     return { id, result };

@@ -183,6 +183,21 @@ TEST_CASE("re-encode mode keeps the context below max_seq_len and stays incremen
   CHECK(full <= 14);
 }
 
+TEST_CASE("re-encode mode with max_seq_len 1 keeps the newest token, as exact mode", "[decoder]") {
+  Config c = test::byte_config(16, 1, 8, 4, 1);
+  Model model(c, test::random_weights(c, 3));
+  IncrementalDecoder exact(model), reencode(model, {ContextMode::kReencode, 0});
+  const std::vector<int32_t> prompt = {5, 6, 7};
+  const float* a = exact.prefill(prompt.data(), prompt.size());
+  const float* b = reencode.prefill(prompt.data(), prompt.size());
+  for (int step = 0; step < 5; ++step) {
+    REQUIRE(std::equal(a, a + c.num_tokens, b));
+    REQUIRE(reencode.context_length() == 1);
+    a = exact.step(step + 1);
+    b = reencode.step(step + 1);
+  }
+}
+
 TEST_CASE("the reference package's filter_thres rule and the PRNG", "[sampler]") {
   CHECK(Sampler::reference_top_k(0.9765625, 64) == 1);
   CHECK(Sampler::reference_top_k(0.9, 256) == 25);

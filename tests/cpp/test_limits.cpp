@@ -9,6 +9,8 @@
 #include "generation/generate_options.h"
 #include "io/safetensors.h"
 #include "model/config.h"
+#include "model/model.h"
+#include "test_util.h"
 
 using namespace lst;
 
@@ -48,4 +50,16 @@ TEST_CASE("only regular files are read: devices, pipes and folders are named err
   CHECK_THROWS_WITH(read_file_bytes("/dev/zero"), Catch::Contains("'/dev/zero' is not a regular file"));
   CHECK_THROWS_WITH(read_file_bytes("/tmp"), Catch::Contains("not a regular file"));
   CHECK_THROWS_WITH(read_file_bytes("/nonexistent/model.safetensors"), Catch::Contains("cannot open"));
+}
+
+TEST_CASE("a file holding layers past the config's depth is refused (it would load as a shallower model)", "[limits]") {
+  Config two = Config::from_json(R"({"num_tokens": 11, "dim": 8, "depth": 2, "heads": 2, "dim_head": 4, "max_seq_len": 16,
+                                    "window_size": 4, "segment_size": 2, "r": 1})");
+  const std::vector<uint8_t> bytes = Model(two, test::random_weights(two, 1)).save_safetensors();
+  const SafeTensors st = SafeTensors::parse(bytes.data(), bytes.size());
+  Config one = two;
+  one.depth = 1;
+  CHECK_THROWS_WITH(Model::from_safetensors(st, &one),
+                    Catch::Contains("holds tensor 'layers.1.") && Catch::Contains("but the config has depth 1"));
+  CHECK(Model::from_safetensors(st, &two).config().depth == 2);
 }

@@ -37,10 +37,13 @@ test('generate streams text; eval prints nats and bits per byte; errors exit 1',
     [['generate', '--model', join(dir, 'missing.safetensors')], /error: .*missing\.safetensors/],
     [['eval', '--model', path], /eval needs --data/],
     [['generate', '--model', path, '--temperature', 'hot'], /generate: temperature must be a number, got "hot"/],
-    [['frobnicate'], /unknown command 'frobnicate'/],
   ]) {
     const r = run(...args);
     assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, re);
   }
+  // As `lst`: an unknown command prints the usage and exits 2.
+  const u = run('frobnicate');
+  assert.equal(u.status, 2, u.stderr);
+  assert.match(u.stderr, /unknown command 'frobnicate'\nusage:/);
 });
