@@ -67,7 +67,7 @@ export interface ProgressInfo {
 export interface LoadOptions extends EngineOptions {
   /** The reference package's kwargs, overriding the file's __metadata__ config. */
   config?: LongShortTransformerConfig;
-  /** The format to keep the matrices in (default 'stored': as the file stores them; F16 computes in f32 in WebAssembly). */
+  /** The format to keep the matrices in (default 'stored': as the file stores them; F16 computes in f32). */
   weights?: WeightsOption;
   /** Called while the weight file downloads (or is read from the cache: `cached: true`). */
   progress_callback?: (info: ProgressInfo) => void;
@@ -134,8 +134,8 @@ export interface RuntimeInfo {
  * Matrices (embedding, projections, feed-forward, logits) kept in memory as
  * 'f32', 'f16' or 'int8' (one f32 scale per block of 32 weights); 'stored'
  * (the default) keeps each as the file stores it, except that F16 matrices
- * compute in f32 here (WebAssembly SIMD128 has no half conversion, so f16
- * would be slower; ask for 'f16' to keep the memory saving). docs/QUANTIZATION.md.
+ * compute in f32 (WebAssembly SIMD128 has no half conversion, so f16 would be
+ * slower; ask for 'f16' to keep the memory saving). docs/QUANTIZATION.md.
  */
 export type WeightsOption = 'f32' | 'f16' | 'int8' | 'stored';
 

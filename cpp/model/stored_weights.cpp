@@ -124,14 +124,12 @@ bool is_stored_matrix_name(const std::string& name) {
   return false;
 }
 
-// WebAssembly SIMD128 has no half-precision conversion: computing on f16
-// costs more than the bytes it saves (docs/QUANTIZATION.md), so there an F16
-// file is widened to f32 unless f16 is asked for; natively (F16C) it stays f16.
-#ifdef __EMSCRIPTEN__
+// F16 files compute in f32 unless f16 is asked for: WebAssembly SIMD128 has
+// no half conversion (f16 decodes slower than f32 there), and f32 keeps the
+// native CLI and the wasm build on the same GEMM, so both print the same text
+// for the same seed. `--weights f16` / `weights: 'f16'` keeps them f16 (F16C
+// makes that the faster one natively). int8 files stay int8.
 constexpr bool kWidenF16ByDefault = true;
-#else
-constexpr bool kWidenF16ByDefault = false;
-#endif
 
 LoadedWeights load_stored_weights(const SafeTensors& st, const Config& c,
                                   std::optional<WeightFormat> format) {

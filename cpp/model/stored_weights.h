@@ -56,8 +56,8 @@ struct LoadedWeights {
 std::optional<WeightFormat> parse_weights_option(const std::string& value);
 
 // Reads the state_dict. `format` unset: each matrix as the file stores it
-// (F16 -> f16 natively and f32 in WebAssembly, where f16 computes slower than
-// f32; I8 + scale -> int8; F32 / BF16 / F64 -> f32); set: converted
+// (F16 -> f32: see kWidenF16ByDefault; I8 + scale -> int8; F32 / BF16 /
+// F64 -> f32); set: converted
 // to it (f32 widens and dequantises: load_weights). Malformed quantised
 // tensors (scale missing, wrong shape or dtype, a scale without an I8
 // matrix, non-finite values, another block size) throw lst::Error naming them.

@@ -109,7 +109,8 @@ test('lst quantize: int8 and f16 files near the golden logits, back to f32, erro
     const st = new SafetensorsFile(new Uint8Array(readFileSync(file)));
     assert.equal(st.metadata.weight_format, dtype);
     const out = join(tmp, `v5.${dtype}.out.safetensors`);
-    r = run('eval', file, '--inputs', fixture('v5_c_mask'), '--out', out);
+    // F16 files compute in f32 unless asked (--weights f16): ask, to test the f16 kernels.
+    r = run('eval', file, '--inputs', fixture('v5_c_mask'), '--out', out, ...(dtype === 'f16' ? ['--weights', 'f16'] : []));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`${dtype} weights`));
     errs[dtype] = maxErr(new SafetensorsFile(new Uint8Array(readFileSync(out))).get('output.logits').data, golden.data);

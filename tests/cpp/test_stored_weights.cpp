@@ -101,8 +101,10 @@ TEST_CASE("stored weights: int8 and f16 files round-trip, f32 back for PyTorch",
   CHECK(load(back32.save_safetensors(WeightFormat::kQ8)).save_safetensors(WeightFormat::kQ8) == q8_file);
 
   // f16: a file, and a conversion at load; both compute close to f32.
-  Model f16 = load(f32.save_safetensors(WeightFormat::kF16));
-  CHECK(f16.weight_format() == "f16");
+  // An F16 file computes in f32 by default (kWidenF16ByDefault), f16 when asked.
+  CHECK(load(f32.save_safetensors(WeightFormat::kF16)).weight_format() == "f32");
+  Model f16 = load(f32.save_safetensors(WeightFormat::kF16), WeightFormat::kF16);
+  REQUIRE(f16.weight_format() == "f16");
   const std::vector<float> y16 = logits(f16, tokens);
   CHECK(test::max_abs_diff(y16.data(), y32.data(), y16.size()) < 5e-3);
   Model f16_load = load(f32.save_safetensors(), WeightFormat::kF16);

@@ -42,9 +42,12 @@ TEST_CASE("weights round-trip through safetensors with the reference package's n
   CHECK(back.weights().layers[1].ff2_w == m.weights().layers[1].ff2_w);
   CHECK(back.num_parameters() == m.num_parameters());
   // F16 file: values rounded to half precision, the model still runs; its
-  // matrices stay f16 unless widened on load (ModelOptions::weight_format).
+  // matrices compute in f32 unless f16 is asked for (ModelOptions::weight_format).
   const auto f16_bytes = m.save_safetensors(/*f16=*/true);
-  Model half = load(f16_bytes);
+  CHECK(load(f16_bytes).weight_format() == "f32");
+  ModelOptions keep;
+  keep.weight_format = WeightFormat::kF16;
+  Model half = Model::from_safetensors(SafeTensors::parse(f16_bytes.data(), f16_bytes.size()), nullptr, keep);
   CHECK(half.weight_format() == "f16");
   CHECK(half.weights().token_emb.empty());
   CHECK(half.stored_matrices().token_emb->to_f32()[3] == Approx(m.weights().token_emb[3]).epsilon(1e-3));

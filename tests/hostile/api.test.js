@@ -265,7 +265,9 @@ function cases(ctx) {
     { area: 'evaluate', name: 'seq 2^40', run: () => ctx.bytes.evaluate('abcdef', { seq: 2 ** 40 }), expect: /evaluate: .*seq/ },
     { area: 'evaluate', name: 'data a number', run: () => ctx.bytes.evaluate(5), expect: /data must be a string, a Uint8Array or an ArrayBuffer/ },
     { area: 'evaluate', name: 'a 50-token model', run: () => ctx.model.evaluate('abc'), expect: /evaluate: evaluation reads bytes: the model must be byte-level \(num_tokens 256\), not 50/ },
-    { area: 'save', name: 'dtype int8', run: () => ctx.model.save({ dtype: 'int8' }), expect: /dtype must be 'float32' or 'float16', got "int8"/ },
+    { area: 'save', name: 'dtype int4', run: () => ctx.model.save({ dtype: 'int4' }), expect: /dtype must be 'float32', 'float16' or 'int8', got 'int4'/ },
+    { area: 'save', name: 'dtype int8 (documented: an int8 file)', run: () => ctx.model.save({ dtype: 'int8' }),
+      expect: (bytes) => assert.ok(bytes instanceof Uint8Array && bytes.length > 8) },
     { area: 'save', name: 'unknown option', run: () => ctx.model.save({ dtpe: 'float16' }), expect: /save: unknown option 'dtpe'/ },
     // ---- load sources and options ----
     { area: 'load', name: 'missing file', run: () => LongShortTransformer.load('/nonexistent/x.safetensors', opts), expect: /could not read '\/nonexistent\/x\.safetensors': no such file/ },

@@ -30,7 +30,7 @@ function workerCases(ctx) {
     { name: 'generate callback "x"', run: () => m().generate([1], { callback: 'x' }), expect: /callback must be a function/ },
     { name: 'stream with a bad option', run: async () => { for await (const s of m().stream([1], { top_p: 3 })) return s; }, expect: /top_p must be in \(0, 1\]/ },
     { name: 'evaluate seq "8"', run: () => m().evaluate('abcdef', { seq: '8' }), expect: /evaluate: seq must be an integer, got "8"/ },
-    { name: 'save dtype int4', run: () => m().save({ dtype: 'int4' }), expect: /dtype must be 'float32' or 'float16'/ },
+    { name: 'save dtype int4', run: () => m().save({ dtype: 'int4' }), expect: /dtype must be 'float32', 'float16' or 'int8', got 'int4'/ },
     { name: 'aborting the second of two generates leaves the first running', run: async () => {
       const ac = new AbortController();
       const first = m().generate([1, 2], { max_new_tokens: 20, seed: 4 });
