@@ -129,29 +129,13 @@ TEST_CASE("training gradient with dropout equals the finite-difference gradient 
     train::TrainingPass<double> plain(c, pool);
     CHECK(plain.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1) != loss);
 
-    const double h = 1e-5;
-    double worst = 0;
-    std::string worst_name;
-    for (const auto& e : train::ParamLayout::make(c).entries)
-      for (size_t j = 0; j < e.numel; ++j) {
-        double& x = params[e.offset + j];
-        const double x0 = x;
-        x = x0 + h;
-        const double lp = graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
-        x = x0 - h;
-        const double lm = graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
-        x = x0;
-        const double fd = (lp - lm) / (2 * h);
-        const double ratio = std::fabs(grads[e.offset + j] - fd) / (1e-8 + 1e-5 * std::fabs(fd));
-        if (!(ratio <= worst)) {
-          worst = ratio;
-          worst_name = e.name + "[" + std::to_string(j) + "]";
-        }
-      }
-    std::printf("dropout fd %-20s loss %.5f  worst err/tol %.3f (%s)\n", k.name, loss, worst,
-                worst_name.c_str());
-    INFO(k.name << " worst " << worst_name);
-    CHECK(worst <= 1.0);
+    const auto fd = test::finite_difference_check(c, params, grads, [&] {
+      return graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
+    });
+    std::printf("dropout fd %-20s loss %.5f  worst err/tol %.3f (%s)\n", k.name, loss,
+                fd.worst_ratio, fd.worst_name.c_str());
+    INFO(k.name << " worst " << fd.worst_name);
+    CHECK(fd.worst_ratio <= 1.0);
 
     // The float graph draws the same masks.
     train::TrainingPass<float> gf(c, pool);

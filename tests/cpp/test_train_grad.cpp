@@ -120,34 +120,13 @@ TEST_CASE("training gradient equals the finite-difference gradient (double)", "[
     REQUIRE(std::isfinite(loss));
 
     // Central differences on every parameter (the models are tiny).
-    const double h = 1e-5;
-    double worst = 0, max_err = 0;
-    std::string worst_name;
-    const auto layout = train::ParamLayout::make(c);
-    for (const auto& e : layout.entries) {
-      for (size_t j = 0; j < e.numel; ++j) {
-        double& x = params[e.offset + j];
-        const double x0 = x;
-        x = x0 + h;
-        const double lp = graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
-        x = x0 - h;
-        const double lm = graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
-        x = x0;
-        const double fd = (lp - lm) / (2 * h);
-        const double g = grads[e.offset + j];
-        const double err = std::fabs(g - fd);
-        const double ratio = err / (1e-8 + 1e-5 * std::fabs(fd));
-        max_err = std::max(max_err, err);
-        if (!(ratio <= worst)) {
-          worst = ratio;
-          worst_name = e.name + "[" + std::to_string(j) + "]";
-        }
-      }
-    }
+    const auto fd = test::finite_difference_check(c, params, grads, [&] {
+      return graph.forward_sequences(P, freqs, tokens.data(), mp, k.b, k.n + 1);
+    });
     std::printf("train fd %-13s %3zu params  loss %.5f  max |g - fd| %.2e  worst err/tol %.3f (%s)\n",
-                k.name, layout.total, loss, max_err, worst, worst_name.c_str());
-    INFO(k.name << " worst " << worst_name);
-    CHECK(worst <= 1.0);
+                k.name, params.size(), loss, fd.max_err, fd.worst_ratio, fd.worst_name.c_str());
+    INFO(k.name << " worst " << fd.worst_name);
+    CHECK(fd.worst_ratio <= 1.0);
     ++total_checked;
   }
   CHECK(total_checked >= 20);

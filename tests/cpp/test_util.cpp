@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "train/params.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -78,6 +80,32 @@ double max_abs_diff(const float* a, const float* b, size_t n) {
     if (!(d <= m)) m = d;
   }
   return m;
+}
+
+FiniteDifference finite_difference_check(const Config& c, std::vector<double>& params,
+                                         const std::vector<double>& grads,
+                                         const std::function<double()>& loss) {
+  const double h = 1e-5;
+  FiniteDifference r;
+  for (const auto& e : train::ParamLayout::make(c).entries)
+    for (size_t j = 0; j < e.numel; ++j) {
+      double& x = params[e.offset + j];
+      const double x0 = x;
+      x = x0 + h;
+      const double lp = loss();
+      x = x0 - h;
+      const double lm = loss();
+      x = x0;
+      const double fd = (lp - lm) / (2 * h);
+      const double err = std::fabs(grads[e.offset + j] - fd);
+      const double ratio = err / (1e-8 + 1e-5 * std::fabs(fd));
+      r.max_err = std::max(r.max_err, err);
+      if (!(ratio <= r.worst_ratio)) {
+        r.worst_ratio = ratio;
+        r.worst_name = e.name + "[" + std::to_string(j) + "]";
+      }
+    }
+  return r;
 }
 
 }  // namespace lst::test
