@@ -8,7 +8,10 @@
 // how the compiler contracts a loop.
 #include "kernels/quant_tiling.h"
 
-#if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
+// GCC only: clang ignores `#pragma GCC target` (and clang 14 has no f16c in
+// __builtin_cpu_supports); a clang build (scripts/fuzz.sh) runs the scalar
+// twin or the build's own ISA instead.
+#if defined(__x86_64__) && !defined(__EMSCRIPTEN__) && !defined(__clang__)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
 #include "kernels/quant_x86_tiles.h"

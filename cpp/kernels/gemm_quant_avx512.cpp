@@ -6,7 +6,10 @@
 // Same int8 sign trick as the AVX2 kernels (no saturation in vpdpbusd).
 #include "kernels/quant_tiling.h"
 
-#if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
+// GCC only: clang ignores `#pragma GCC target` (and clang 14 has no f16c in
+// __builtin_cpu_supports); a clang build (scripts/fuzz.sh) runs the scalar
+// twin or the build's own ISA instead.
+#if defined(__x86_64__) && !defined(__EMSCRIPTEN__) && !defined(__clang__)
 #pragma GCC push_options
 // GCC 12's own _mm512_cvtph_ps / extract intrinsics pass an undefined vector
 // as the unused merge operand, which -Wuninitialized reports.
