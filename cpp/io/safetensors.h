@@ -3,6 +3,7 @@
 // overlapping tensors, unknown dtype, shape/size mismatch) throws lst::Error
 // naming the problem; it never reads out of bounds.
 #pragma once
+#include "io/file_bytes.h"
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -71,9 +72,6 @@ class SafeTensorsWriter {
   std::map<std::string, std::string> metadata_;
 };
 
-// Whole-file helpers; throw lst::Error naming the path on failure.
-std::vector<uint8_t> read_file_bytes(const std::string& path);
-void write_file_bytes(const std::string& path, const uint8_t* data, size_t size);
 
 // IEEE half / bfloat16 <-> float. Float -> 16-bit rounds to nearest even,
 // overflows to inf, keeps NaN a NaN (payload's top bits, quiet bit if empty).
