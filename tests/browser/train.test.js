@@ -217,7 +217,8 @@ test('teach it your text: empty, binary and too-short text give a message and lo
     const { server, page, errors } = await openDemo(false);
     try {
       const expectMessage = async (re) => {
-        const s = await waitTrain(page, (x) => x.error !== '' && !x.starting, 30_000);
+        // Wait for this message: the previous case's may still be shown while a file is read.
+        const s = await waitTrain(page, (x) => re.test(x.error) && !x.starting, 30_000);
         assert.match(s.error, re);
         assert.equal(s.running, false);
         assert.equal(s.startDisabled, false, 'Train is enabled again');
