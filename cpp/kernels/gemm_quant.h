@@ -12,6 +12,15 @@
 // bit on quantised weights too. Each kernel set has a scalar twin ("scalar")
 // that the tests compare against.
 //
+// q8 is also the same bits on every platform and kernel set: each block's
+// dot product is one exact i32, and the float steps are fixed,
+//   acc = 0; for b in order: acc = acc + (xs[m, b] * ws[n, b]) * float(d_b);
+//   y = bias + acc
+// each multiply and add rounded on its own (never fused; the kernel files are
+// built with -ffp-contract=off). So an int8 model writes the same text in
+// wasm and natively, as f32 does. f16 sums in each set's own order (a
+// tolerance, see the tests).
+//
 // The kernel set is chosen at run time by CPU feature (x86: AVX-512 VNNI,
 // else AVX2+FMA+F16C; wasm: SIMD128), so a native binary runs on any x86-64
 // with AVX2 and uses AVX-512 where the CPU has it.

@@ -60,10 +60,10 @@ struct Avx2F16 {
   }
 };
 
-// GEMV: 4 independent chains; GEMM: 4 x 2 (8 accumulators + 4 x + 2 w of 16 ymm).
+// q8: GEMV 1 x 8, GEMM 4 x 8 (an output per lane); f16: GEMV 8 chains, GEMM 4 x 2.
 void q8_avx2(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
              const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
-  tile_loop<Avx2Q8, 4, 4, 2>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+  tile_loop<Avx2Q8, 8, 4, 8>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
 void f16_avx2(size_t M, size_t n0, size_t n1, size_t K, const float* x, const uint16_t* w,
               const float* bias, float* y, size_t ldy) {

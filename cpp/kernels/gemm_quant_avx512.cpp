@@ -64,10 +64,10 @@ struct Avx512F16 {
   }
 };
 
-// 32 registers: GEMV 8 chains, GEMM 4 x 4 (16 accumulators).
+// q8: GEMV 1 x 8, GEMM 4 x 8 (an output per lane); f16 (32 registers): GEMV 8 chains, GEMM 4 x 4.
 void q8_avx512vnni(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
                    const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
-  tile_loop<VnniQ8, 8, 4, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+  tile_loop<VnniQ8, 8, 4, 8>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
 void f16_avx512(size_t M, size_t n0, size_t n1, size_t K, const float* x, const uint16_t* w,
                 const float* bias, float* y, size_t ldy) {

@@ -1,6 +1,7 @@
 // WebAssembly SIMD128 quantised kernels (Emscripten builds):
 //   q8_simd128:     int8 x int8 per block with i32x4.dot_i16x8_s (both sides
-//                   widened to i16), one f32 scale multiply per block;
+//                   widened to i16), one exact i32 per block and output, then
+//                   the scalar twin's float steps (same bits as native);
 //   q8f32_simd128:  int8 weights widened to f32 against f32 x (no activation
 //                   quantisation), kept for bench_gemm's comparison;
 //   f16_simd128:    halves widened in registers (bits moved into place, times
@@ -37,65 +38,95 @@ inline void load_widen32(const int8_t* p, v128_t out[4]) {
   out[3] = wasm_i16x8_load8x8(p + 24);
 }
 
-struct Simd128Q8 {
-  template <int MR, int NR>
-  static void run(const Q8Args& a, size_t m, size_t n) {
-    const size_t kp = a.nb * kQ8Block;
-    v128_t acc[MR][NR];
-    for (int r = 0; r < MR; ++r)
-      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
-    for (size_t b = 0; b < a.nb; ++b)
-      for (int r = 0; r < MR; ++r) {
-        v128_t x[4];
-        load_widen32(a.xq + (m + r) * kp + b * kQ8Block, x);
-        const float xs = a.xs[(m + r) * a.nb + b];
-        for (int c = 0; c < NR; ++c) {
-          v128_t w[4];
-          load_widen32(a.wq + (n + c) * kp + b * kQ8Block, w);
-          const v128_t d = wasm_i32x4_add(
-              wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], w[0]), wasm_i32x4_dot_i16x8(x[1], w[1])),
-              wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], w[2]), wasm_i32x4_dot_i16x8(x[3], w[3])));
-          const v128_t s = wasm_f32x4_splat(xs * a.ws[(n + c) * a.nb + b]);
-          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(d), s));
-        }
-      }
-    for (int r = 0; r < MR; ++r)
-      for (int c = 0; c < NR; ++c)
-        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+// One block's int8 dot product as four i32 partial sums, both sides widened
+// to i16 (v128.load8x8_s) and multiplied with i32x4.dot_i16x8_s.
+struct DotI16 {
+  struct X {
+    v128_t v[4];
+  };
+  static X load_x(const int8_t* xp) {
+    X x;
+    load_widen32(xp, x.v);
+    return x;
+  }
+  static v128_t dot(const X& x, const int8_t* wp) {
+    v128_t w[4];
+    load_widen32(wp, w);
+    return wasm_i32x4_add(
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(x.v[0], w[0]), wasm_i32x4_dot_i16x8(x.v[1], w[1])),
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(x.v[2], w[2]), wasm_i32x4_dot_i16x8(x.v[3], w[3])));
   }
 };
 
-// The same products with i16x8.extmul_i8x16 (int8 x int8 -> i16, no
-// widening of either side first) and i32x4.extadd_pairwise: two adjacent
-// products sum to at most 2 * 128 * 127 < 2^15, so the i16 add cannot overflow.
-struct Simd128Q8Extmul {
+// The same with i16x8.extmul_i8x16 (int8 x int8 -> i16, no widening first)
+// and i32x4.extadd_pairwise: two adjacent products sum to at most
+// 2 * 128 * 127 < 2^15, so the i16 add cannot overflow.
+struct DotExtmul {
+  struct X {
+    v128_t v[2];
+  };
+  static X load_x(const int8_t* xp) { return X{{wasm_v128_load(xp), wasm_v128_load(xp + 16)}}; }
+  static v128_t dot(const X& x, const int8_t* wp) {
+    const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 16);
+    const v128_t p0 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x.v[0], w0),
+                                     wasm_i16x8_extmul_high_i8x16(x.v[0], w0));
+    const v128_t p1 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x.v[1], w1),
+                                     wasm_i16x8_extmul_high_i8x16(x.v[1], w1));
+    return wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(p0), wasm_i32x4_extadd_pairwise_i16x8(p1));
+  }
+};
+
+inline int32_t hsum_i32(v128_t v) {
+  return (wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1)) +
+         (wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3));
+}
+
+// Lane c = the sum of pc's four lanes (exact: integer adds).
+inline v128_t sum_lanes4(v128_t p0, v128_t p1, v128_t p2, v128_t p3) {
+  const v128_t a = wasm_i32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 4, 1, 5), wasm_i32x4_shuffle(p0, p1, 2, 6, 3, 7));
+  const v128_t b = wasm_i32x4_add(wasm_i32x4_shuffle(p2, p3, 0, 4, 1, 5), wasm_i32x4_shuffle(p2, p3, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 1, 4, 5), wasm_i32x4_shuffle(a, b, 2, 3, 6, 7));
+}
+
+// Each block's dot product is reduced to one exact i32 before any float
+// arithmetic, and the float steps are the scalar twin's (gemm_quant.h):
+// acc + (xs * ws) * d, so the bits equal the native kernels'. NR is 1 (edge
+// columns) or 4 (one output per lane).
+template <class Dot>
+struct Simd128Q8 {
   template <int MR, int NR>
   static void run(const Q8Args& a, size_t m, size_t n) {
-    const size_t kp = a.nb * kQ8Block;
-    v128_t acc[MR][NR];
-    for (int r = 0; r < MR; ++r)
-      for (int c = 0; c < NR; ++c) acc[r][c] = wasm_f32x4_splat(0.0f);
-    for (size_t b = 0; b < a.nb; ++b)
-      for (int r = 0; r < MR; ++r) {
-        const int8_t* xp = a.xq + (m + r) * kp + b * kQ8Block;
-        const v128_t x0 = wasm_v128_load(xp), x1 = wasm_v128_load(xp + 16);
-        const float xs = a.xs[(m + r) * a.nb + b];
-        for (int c = 0; c < NR; ++c) {
-          const int8_t* wp = a.wq + (n + c) * kp + b * kQ8Block;
-          const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 16);
-          const v128_t p0 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x0, w0),
-                                           wasm_i16x8_extmul_high_i8x16(x0, w0));
-          const v128_t p1 = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x1, w1),
-                                           wasm_i16x8_extmul_high_i8x16(x1, w1));
-          const v128_t d = wasm_i32x4_add(wasm_i32x4_extadd_pairwise_i16x8(p0),
-                                          wasm_i32x4_extadd_pairwise_i16x8(p1));
-          const v128_t s = wasm_f32x4_splat(xs * a.ws[(n + c) * a.nb + b]);
-          acc[r][c] = wasm_f32x4_add(acc[r][c], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(d), s));
+    static_assert(NR == 1 || NR == 4, "q8 tiles are one column or four");
+    const size_t kp = a.nb * kQ8Block, nb = a.nb;
+    if constexpr (NR == 1) {
+      float acc[MR] = {};
+      for (size_t b = 0; b < nb; ++b) {
+        const float ws = a.ws[n * nb + b];
+        for (int r = 0; r < MR; ++r) {
+          const int32_t d = hsum_i32(Dot::dot(Dot::load_x(a.xq + (m + r) * kp + b * kQ8Block),
+                                              a.wq + n * kp + b * kQ8Block));
+          acc[r] = acc[r] + (a.xs[(m + r) * nb + b] * ws) * static_cast<float>(d);
         }
       }
-    for (int r = 0; r < MR; ++r)
-      for (int c = 0; c < NR; ++c)
-        a.y[(m + r) * a.ldy + n + c] = (a.bias ? a.bias[n + c] : 0.0f) + hsum(acc[r][c]);
+      for (int r = 0; r < MR; ++r) a.y[(m + r) * a.ldy + n] = (a.bias ? a.bias[n] : 0.0f) + acc[r];
+    } else {
+      v128_t acc[MR];
+      for (int r = 0; r < MR; ++r) acc[r] = wasm_f32x4_splat(0.0f);
+      const float* ws = a.ws + n * nb;
+      for (size_t b = 0; b < nb; ++b) {
+        const v128_t wsv = wasm_f32x4_make(ws[b], ws[nb + b], ws[2 * nb + b], ws[3 * nb + b]);
+        const int8_t* wb = a.wq + n * kp + b * kQ8Block;
+        for (int r = 0; r < MR; ++r) {
+          const typename Dot::X x = Dot::load_x(a.xq + (m + r) * kp + b * kQ8Block);
+          const v128_t d = sum_lanes4(Dot::dot(x, wb), Dot::dot(x, wb + kp), Dot::dot(x, wb + 2 * kp),
+                                      Dot::dot(x, wb + 3 * kp));
+          const v128_t s = wasm_f32x4_mul(wasm_f32x4_splat(a.xs[(m + r) * nb + b]), wsv);
+          acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(s, wasm_f32x4_convert_i32x4(d)));
+        }
+      }
+      const v128_t bias = a.bias ? wasm_v128_load(a.bias + n) : wasm_f32x4_splat(0.0f);
+      for (int r = 0; r < MR; ++r) wasm_v128_store(a.y + (m + r) * a.ldy + n, wasm_f32x4_add(bias, acc[r]));
+    }
   }
 };
 
@@ -186,11 +217,11 @@ struct Simd128F16 {
 // GEMV 1 x 4 (4 chains; V8 has 15 xmm registers), GEMM 2 x 4.
 void q8_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
                 const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
-  tile_loop<Simd128Q8, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+  tile_loop<Simd128Q8<DotI16>, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
 void q8_extmul_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
                        const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
-  tile_loop<Simd128Q8Extmul, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+  tile_loop<Simd128Q8<DotExtmul>, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
 void q8f32_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const int8_t* wq,
                    const float* ws, const float* bias, float* y, size_t ldy) {

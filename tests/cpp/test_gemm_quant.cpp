@@ -194,6 +194,36 @@ TEST_CASE("quant: every kernel set vs the double reference on edge shapes", "[qu
   }
 }
 
+TEST_CASE("quant: every q8 kernel set equals the scalar twin bit for bit (one rounding rule)", "[quant]") {
+  // The same bits on every platform is what lets an int8 model write the
+  // same text in wasm and natively; the wasm build runs this file too.
+  std::mt19937 rng(29);
+  const lst::QuantKernels& scalar = *lst::quant_kernel_sets().front();
+  for (const lst::QuantKernels* k : lst::quant_kernel_sets()) {
+    std::vector<lst::QuantKernels> variants{*k};
+    if (k->q8_alt) {
+      variants.push_back(*k);
+      variants.back().q8 = k->q8_alt;
+    }
+    for (const lst::QuantKernels& v : variants)
+      for (size_t M : {size_t{1}, size_t{2}, size_t{4}, size_t{5}, size_t{9}})
+        for (size_t N : kSizes)
+          for (size_t K : {size_t{1}, size_t{31}, size_t{33}, size_t{67}, size_t{131}, size_t{512}}) {
+            INFO(k->name << " M=" << M << " N=" << N << " K=" << K);
+            // Large and tiny magnitudes side by side, so a fused or reordered
+            // float step changes low bits.
+            WeightMatrix W = make_matrix(WeightFormat::kQ8, N, K, rng);
+            auto x = random_vec(M * K, rng);
+            for (size_t i = 0; i < x.size(); i += 7) x[i] *= 1000.0f;
+            auto bias = random_vec(N, rng);
+            const float* b = (N & 1) ? bias.data() : nullptr;
+            const std::vector<float> got = run_kernel(v, W, x, M, b);
+            const std::vector<float> want = run_kernel(scalar, W, x, M, b);
+            REQUIRE(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0);
+          }
+  }
+}
+
 TEST_CASE("quant: the alternative int8 x int8 kernels vs the double reference", "[quant]") {
   std::mt19937 rng(23);
   for (const lst::QuantKernels* k : lst::quant_kernel_sets()) {
