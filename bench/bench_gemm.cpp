@@ -1,4 +1,4 @@
-// GEMM benchmark: the SIMD mul+add peak (register-only loop) and every GEMM
+// GEMM benchmark: the SIMD multiply-add peak (register-only loop) and every GEMM
 // backend at the model's shapes, as GFLOPS (median of >= 5 runs) and as a
 // fraction of that peak. Builds natively and under Emscripten (Node).
 // The peak is that of simd.h's vector width (AVX2 natively): XNNPACK may run
@@ -34,11 +34,13 @@ double median(std::vector<double> v) {
 volatile float g_sink;
 volatile float g_one = 0.999999f, g_eps = 1e-6f;
 
-// 12 independent chains acc = acc * m + c (a mul, then an add: what SIMD128
-// has; natively the compiler may fuse them into FMAs, same flop count), run
+// 12 independent chains acc = acc * m + c with simd.h's madd, the operation
+// the GEMM tile runs (SIMD128: a mul, then an add; the relaxed build:
+// f32x4.relaxed_madd; natively an FMA), run
 // in chunks through a function pointer: in V8 a wasm function only gets its
 // optimised (TurboFan) code when it is entered again (no on-stack
 // replacement), and wasm-opt would inline a direct call.
+template <bool kFused>
 void peak_chunk(float* state, size_t iters) {
   using namespace lst::simd;
   constexpr int kChains = 12;
@@ -46,30 +48,35 @@ void peak_chunk(float* state, size_t iters) {
   for (int j = 0; j < kChains; ++j) acc[j] = load(state + j * kLanes);
   const vf m = splat(g_one), c = splat(g_eps);
   for (size_t it = 0; it < iters; ++it)
-    for (int j = 0; j < kChains; ++j) acc[j] = add(mul(acc[j], m), c);
+    for (int j = 0; j < kChains; ++j) acc[j] = kFused ? madd(acc[j], m, c) : add(mul(acc[j], m), c);
   for (int j = 0; j < kChains; ++j) store(state + j * kLanes, acc[j]);
 }
-void (*volatile g_peak_chunk)(float*, size_t) = peak_chunk;
+// madd (the GEMM tile's operation) and a separate mul + add: in the relaxed
+// build the two differ, and their ratio is what relaxed_madd can gain on this CPU.
+void (*volatile g_peak_chunk)(float*, size_t) = peak_chunk<true>;
+void (*volatile g_peak_chunk_mul_add)(float*, size_t) = peak_chunk<false>;
 
 constexpr size_t kPeakChunk = 4096;
 
 // Runs `chunks` chunks; returns the flops done.
-double peak_loop(size_t chunks) {
+double peak_loop(size_t chunks, bool fused = true) {
   float state[12 * lst::simd::kLanes];
   for (int j = 0; j < 12 * lst::simd::kLanes; ++j) state[j] = 1.0f + 0.001f * j;
-  for (size_t i = 0; i < chunks; ++i) g_peak_chunk(state, kPeakChunk);
+  for (size_t i = 0; i < chunks; ++i) (fused ? g_peak_chunk : g_peak_chunk_mul_add)(state, kPeakChunk);
   g_sink = state[7];
   return 2.0 * 12 * lst::simd::kLanes * double(kPeakChunk) * double(chunks);
 }
 
 // Peak GFLOPS of `threads` threads each running the register loop.
-double measure_peak(lst::ThreadPool& pool, int threads, bool quick) {
+double measure_peak(lst::ThreadPool& pool, int threads, bool quick, bool fused = true) {
   size_t chunks = 16;
-  auto warm = Clock::now();  // warm up (and let V8 tier up) for >= 0.1 s
-  while (seconds_since(warm) < (quick ? 0.05 : 0.1)) peak_loop(chunks);
+  // Warm up for >= 1 s (0.05 s quick): browsers tier a wasm function up to
+  // optimised code later than Node does.
+  auto warm = Clock::now();
+  while (seconds_since(warm) < (quick ? 0.05 : 1.0)) peak_loop(chunks, fused);
   for (;;) {  // calibrate to >= 20 ms (5 ms quick) per sample
     auto t0 = Clock::now();
-    peak_loop(chunks);
+    peak_loop(chunks, fused);
     if (seconds_since(t0) > (quick ? 0.005 : 0.02)) break;
     chunks *= 2;
   }
@@ -77,7 +84,7 @@ double measure_peak(lst::ThreadPool& pool, int threads, bool quick) {
   for (int s = 0; s < (quick ? 3 : 5); ++s) {
     auto t0 = Clock::now();
     pool.parallel_for(
-        static_cast<size_t>(threads), [&](size_t, size_t) { peak_loop(chunks); }, 1);
+        static_cast<size_t>(threads), [&](size_t, size_t) { peak_loop(chunks, fused); }, 1);
     double t = seconds_since(t0);
     samples.push_back(threads * 2.0 * 12 * lst::simd::kLanes * double(kPeakChunk) * double(chunks) /
                       t * 1e-9);
@@ -144,8 +151,13 @@ int main(int argc, char** argv) {
   for (int t : thread_counts) {
     lst::ThreadPool pool(t);
     peak[t] = measure_peak(pool, t, quick);
-    std::printf("mul+add peak, %d thread%s: %8.1f GFLOPS (12 chains x %d lanes%s)\n", t,
+    std::printf("madd peak, %d thread%s: %8.1f GFLOPS (12 chains x %d lanes%s)\n", t,
                 t > 1 ? "s" : " ", peak[t], lst::simd::kLanes, t > 1 ? " per thread" : "");
+    if (t == 1) {
+      const double mul_add = measure_peak(pool, 1, quick, false);
+      std::printf("mul+add peak, 1 thread : %8.1f GFLOPS (madd / mul+add: %.2fx)\n", mul_add,
+                  peak[t] / mul_add);
+    }
   }
 
   std::vector<Shape> shapes = {{1024, 512, 512}, {1024, 512, 2048}, {1024, 2048, 512},
@@ -169,7 +181,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     }
-  std::printf("\n(GFLOPS: median of the runs, %%peak: of the best mul+add peak sample with the "
+  std::printf("\n(GFLOPS: median of the runs, %%peak: of the best madd peak sample with the "
               "same thread count, best: fastest run, W GB/s: weight bytes per second at the "
               "median, the bound at M=1)\ntotal %.1f s\n",
               seconds_since(t_start));

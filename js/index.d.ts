@@ -37,13 +37,22 @@ export type ResolvedConfig = Readonly<Required<Omit<LongShortTransformerConfig, 
 /** Where the build files are served from: a folder (URL, or in Node a path) or file name -> URL. */
 export type WasmPaths = string | URL | Partial<Record<
   'lst.js' | 'lst.mjs' | 'lst.wasm' | 'lst-threaded.js' | 'lst-threaded.mjs' | 'lst-threaded.wasm' |
-  'lst-threaded.worker.js' | 'lst-worker.js', string | URL>>;
+  'lst-threaded.worker.js' | 'lst-relaxed.js' | 'lst-relaxed.mjs' | 'lst-relaxed.wasm' |
+  'lst-threaded-relaxed.js' | 'lst-threaded-relaxed.mjs' | 'lst-threaded-relaxed.wasm' |
+  'lst-threaded-relaxed.worker.js' | 'lst-worker.js', string | URL>>;
 
 export interface EngineOptions {
   /** Threads of the model (default: the machine's, at most 4, when the threaded build can run; else 1). */
   threads?: number;
   /** Force the threaded (true) or single-threaded (false) build; default: automatic. */
   threaded?: boolean;
+  /**
+   * Force the relaxed-SIMD build (fused multiply-adds, the relaxed int8 dot
+   * product) or the SIMD128 one; default: relaxed where the engine validates
+   * it (Chromium >= 114, Firefox >= 120, Node >= 22). Logits of the two agree
+   * within the bound in docs/RELAXED_SIMD.md; int8 matrix products are exact in both.
+   */
+  simd?: 'relaxed' | 'simd128';
   /** GEMM backend: 'builtin' (default) or 'xnnpack' (builds linked with a wasm XNNPACK). */
   backend?: 'builtin' | 'xnnpack';
   /** Override where the .wasm/.js build files are fetched from (default: the package's dist/). */
@@ -124,6 +133,8 @@ export interface Logits {
 
 export interface RuntimeInfo {
   variant: 'single' | 'threaded';
+  /** The SIMD the build uses: 'relaxed' (relaxed SIMD) or 'simd128'. */
+  simd: 'relaxed' | 'simd128';
   threads: number;
   backend: string;
   /** The format the matrices are kept and computed in: 'f32', 'f16', 'int8' (or 'mixed'). */

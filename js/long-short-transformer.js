@@ -27,7 +27,7 @@ const CREATE_OPTIONS = [...ENGINE_OPTIONS, 'seed', 'weights'];
  */
 export class LongShortTransformer {
   /** @private */
-  constructor(token, Module, native, variant) {
+  constructor(token, Module, native, { variant, simd }) {
     if (token !== CONSTRUCT) throw new Error('use LongShortTransformer.load() or LongShortTransformer.create()');
     /** @private */
     this._state = { Module, native, released: false };
@@ -36,7 +36,9 @@ export class LongShortTransformer {
     /** @private */
     this._numParameters = native.numParameters();
     /** @private */
-    this._runtime = Object.freeze({ variant, threads: native.numThreads(), backend: native.backend(), weights: native.weightFormat() });
+    this._runtime = Object.freeze({
+      variant, simd, threads: native.numThreads(), backend: native.backend(), weights: native.weightFormat(),
+    });
     /** @private */
     this._crashed = null;
     finalizer?.register(this, this._state, this._state);
@@ -61,10 +63,10 @@ export class LongShortTransformer {
       throw new TypeError(`load: progress_callback must be a function, got ${describe(progress_callback)}`);
     }
     const configJson = options.config === undefined || options.config === null ? '' : configToJson(options.config);
-    const { variant, threads } = chooseVariant(options);
+    const { variant, threads, simd } = chooseVariant(options);
     const [read, started] = await Promise.allSettled([
       readSource(source, progress_callback, { signal, cache }),
-      instantiate(variant, { threads, wasmPaths: options.wasmPaths }),
+      instantiate(variant, { threads, simd, wasmPaths: options.wasmPaths }),
     ]);
     if (started.status === 'fulfilled' && (read.status === 'rejected' || signal?.aborted)) terminateWorkers(started.value);
     if (read.status === 'rejected') throw read.reason;
@@ -88,7 +90,7 @@ export class LongShortTransformer {
       file.release();
       file.delete();
     }
-    return new LongShortTransformer(CONSTRUCT, Module, native, variant);
+    return new LongShortTransformer(CONSTRUCT, Module, native, { variant, simd });
   }
 
   /**
@@ -106,8 +108,8 @@ export class LongShortTransformer {
     const configJson = configToJson(config);
     const seed = rest.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`create: seed must be a non-negative integer, got ${describe(seed)}`);
-    const { variant, threads } = chooseVariant(rest);
-    const Module = await instantiate(variant, { threads, wasmPaths: rest.wasmPaths });
+    const { variant, threads, simd } = chooseVariant(rest);
+    const Module = await instantiate(variant, { threads, simd, wasmPaths: rest.wasmPaths });
     const native = new Module.WasmModel();
     if (!native.initRandom(configJson, seed, threads, rest.backend ?? '', weightsOption(rest.weights))) {
       const message = native.error();
@@ -115,7 +117,7 @@ export class LongShortTransformer {
       terminateWorkers(Module);
       throw new Error(message);
     }
-    return new LongShortTransformer(CONSTRUCT, Module, native, variant);
+    return new LongShortTransformer(CONSTRUCT, Module, native, { variant, simd });
   }
 
   /**
@@ -133,7 +135,7 @@ export class LongShortTransformer {
     return this._numParameters;
   }
 
-  /** Which build runs this model: `{ variant: 'single'|'threaded', threads, backend }`. */
+  /** Which build runs this model: `{ variant: 'single'|'threaded', simd: 'relaxed'|'simd128', threads, backend, weights }`. */
   get runtime() {
     this._check();
     return this._runtime;

@@ -9,7 +9,10 @@
 # dist/package.json (marks the classic glue as CommonJS inside this
 # "type": "module" package, so Node can require() it and start its workers).
 #
-# Usage: scripts/build-wasm.sh [st|mt]...   (default: both)
+#   build-wasm-rst/ -> dist/lst-relaxed.*, build-wasm-rmt/ -> dist/lst-threaded-relaxed.*
+#                      the same two with relaxed SIMD (docs/RELAXED_SIMD.md)
+#
+# Usage: scripts/build-wasm.sh [st|mt|rst|rmt]...   (default: all four)
 # Env:   LST_XNNPACK_WASM_PREFIX=/prefix   link a prebuilt wasm32 XNNPACK
 #        (include/xnnpack.h, lib/libXNNPACK.a, lib/libpthreadpool.a) instead
 #        of the builtin SIMD128 GEMM.
@@ -25,7 +28,7 @@ if ! command -v emcmake >/dev/null 2>&1; then
 fi
 
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(st mt)
+[ ${#variants[@]} -eq 0 ] && variants=(st mt rst rmt)
 jobs=${LST_BUILD_JOBS:-2}
 xnn_flag=()
 if [ -n "${LST_XNNPACK_WASM_PREFIX:-}" ]; then
@@ -43,9 +46,11 @@ fi
 mkdir -p dist
 for v in "${variants[@]}"; do
   case "$v" in
-    st) dir=build-wasm-st; threads=OFF; name=lst ;;
-    mt) dir=build-wasm-mt; threads=ON; name=lst-threaded ;;
-    *) echo "build-wasm: unknown variant '$v' (st|mt)" >&2; exit 1 ;;
+    st) dir=build-wasm-st; threads=OFF; relaxed=OFF; name=lst ;;
+    mt) dir=build-wasm-mt; threads=ON; relaxed=OFF; name=lst-threaded ;;
+    rst) dir=build-wasm-rst; threads=OFF; relaxed=ON; name=lst-relaxed ;;
+    rmt) dir=build-wasm-rmt; threads=ON; relaxed=ON; name=lst-threaded-relaxed ;;
+    *) echo "build-wasm: unknown variant '$v' (st|mt|rst|rmt)" >&2; exit 1 ;;
   esac
   # Configure once, or again when the XNNPACK prefix changed.
   want_prefix="${LST_XNNPACK_WASM_PREFIX:-}"
@@ -53,7 +58,7 @@ for v in "${variants[@]}"; do
   if [ ! -f "$dir/build.ninja" ] || [ "$want_prefix" != "$have_prefix" ]; then
     echo "==> emcmake: configuring $dir (threads $threads${want_prefix:+, XNNPACK $want_prefix})"
     emcmake cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DLST_WASM_THREADS=$threads "${xnn_flag[@]}" >/dev/null
+      -DLST_WASM_THREADS=$threads -DLST_WASM_RELAXED=$relaxed "${xnn_flag[@]}" >/dev/null
   fi
   echo "==> ninja: $dir ($name.js, $name.wasm)"
   ninja -C "$dir" -j "$jobs" lst_wasm

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD_INFO = 'dist/build-info.json';
 export const WASM_FILES = ['lst.js', 'lst.mjs', 'lst.wasm', 'lst-threaded.js', 'lst-threaded.mjs', 'lst-threaded.wasm',
-  'lst-threaded.worker.js', 'package.json'];
+  'lst-threaded.worker.js', 'lst-relaxed.js', 'lst-relaxed.mjs', 'lst-relaxed.wasm', 'lst-threaded-relaxed.js',
+  'lst-threaded-relaxed.mjs', 'lst-threaded-relaxed.wasm', 'lst-threaded-relaxed.worker.js', 'package.json'];
 
 function files(path) {
   const abs = join(ROOT, path);
@@ -31,7 +32,7 @@ function hash(paths) {
 
 export function currentHashes() {
   return {
-    wasm_inputs: hash(['cpp', 'CMakeLists.txt', 'scripts/build-wasm.sh']),
+    wasm_inputs: hash(['cpp', 'CMakeLists.txt', 'scripts/build-wasm.sh', 'scripts/wasm-relaxed-opcodes.mjs']),
     worker_inputs: hash(['js', 'scripts/build-worker.mjs']),
   };
 }

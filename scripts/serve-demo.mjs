@@ -132,7 +132,8 @@ export function listen(server, port = 0) {
 
 /** Builds the WebAssembly files when they are missing. */
 export function buildMissing(root = ROOT) {
-  const need = ['dist/lst.wasm', 'dist/lst.mjs', 'dist/lst-threaded.wasm', 'dist/lst-threaded.mjs', 'dist/lst-threaded.worker.js'];
+  const need = ['dist/lst.wasm', 'dist/lst.mjs', 'dist/lst-threaded.wasm', 'dist/lst-threaded.mjs', 'dist/lst-threaded.worker.js',
+    'dist/lst-relaxed.wasm', 'dist/lst-relaxed.mjs', 'dist/lst-threaded-relaxed.wasm', 'dist/lst-threaded-relaxed.mjs'];
   const missing = need.filter((f) => !existsSync(join(root, f)));
   if (missing.length) {
     console.log(`==> building the WebAssembly files (missing ${missing.join(', ')}): bash scripts/build-wasm.sh`);

@@ -104,10 +104,13 @@ function fillSelect(select, n, selected) {
   select.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(String(i), String(i), false, i === selected)));
 }
 
-// Both builds are WebAssembly SIMD128 (the loader refuses engines without it).
+// Every build is WebAssembly SIMD128 (the loader refuses engines without it);
+// the relaxed-SIMD builds add fused multiply-adds and the relaxed int8 dot
+// product where the browser runs them (docs/RELAXED_SIMD.md).
+const SIMD_LABEL = { relaxed: 'relaxed SIMD', simd128: 'SIMD128' };
 function buildLabel(runtime) {
   const variant = runtime.variant === 'threaded' ? `threaded ×${runtime.threads}` : 'single-threaded';
-  return `${variant}, SIMD128`;
+  return `${variant}, ${SIMD_LABEL[runtime.simd] ?? runtime.simd}`;
 }
 
 // ---------------------------------------------------------------- loading
@@ -134,6 +137,8 @@ async function loadModel(source, name, size) {
     let fromCache = false;
     const model = await LongShortTransformerWorker.load(source, {
       weights: el.weightsFormat.value,  // converted on load (docs/QUANTIZATION.md)
+      // ?simd=simd128 or ?simd=relaxed forces a build; default: the best this browser runs.
+      ...(params.has('simd') ? { simd: params.get('simd') } : {}),
       progress_callback: (p) => {
         if (p.cached) fromCache = true;
         if (p.total) {
@@ -192,13 +197,15 @@ function describeModel(model, name, fileSize, loadMs, fromCache) {
   fillList(el.runtimeInfo, [
     ['build', rt.variant === 'threaded' ? 'threaded (pthreads)' : 'single-threaded'],
     ['threads', String(rt.threads)],
-    ['SIMD', 'WebAssembly SIMD128'],
+    ['SIMD', rt.simd === 'relaxed'
+      ? 'WebAssembly relaxed SIMD (fused multiply-add, relaxed int8 dot)' : 'WebAssembly SIMD128'],
     ['GEMM backend', rt.backend],
     ['cross-origin isolated', globalThis.crossOriginIsolated ? 'yes' : 'no (single-threaded build only)'],
     ['load time', `${Math.round(loadMs)} ms${fromCache ? ' (file from the browser cache)' : ''}`],
   ]);
   el.build.textContent = buildLabel(rt);
   el.build.dataset.variant = rt.variant;
+  el.build.dataset.simd = rt.simd;
   el.footerBuild.textContent = `Running the ${buildLabel(rt)} build (${rt.backend} GEMM)`;
   fillSelect(el.layer, c.depth, c.depth - 1);
   fillSelect(el.head, c.heads, 0);

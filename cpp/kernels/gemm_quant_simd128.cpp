@@ -76,6 +76,39 @@ struct DotExtmul {
   }
 };
 
+#if defined(__wasm_relaxed_simd__)
+// i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c): per i32 lane, four products
+// of a's signed bytes and b's bytes, plus c. Every CPU gives the same answer
+// when b is in [0, 127], so the weight's sign moves onto x (ggml's trick, as
+// the AVX2 kernels): b = |w| (<= 127 by the q8 rule), a = x * sign(w); a pair
+// of products is at most 2 * 127 * 127 < 2^15, so x86's 16-bit step cannot
+// saturate. LLVM 14 has no builtin for the instruction: the relaxed
+// laneselect (three v128 in, one out, never used otherwise) holds its place
+// and scripts/wasm-relaxed-opcodes.mjs turns each into the dot product after
+// the link (docs/RELAXED_SIMD.md). c is never a constant, so no optimiser can
+// fold the placeholder by laneselect's own rules.
+inline v128_t relaxed_dot_i8_i7_add(v128_t a, v128_t b, v128_t c) {
+  return __builtin_wasm_laneselect_i32x4(a, b, c);
+}
+
+struct DotRelaxed {
+  struct X {
+    v128_t v[2];
+  };
+  static X load_x(const int8_t* xp) { return X{{wasm_v128_load(xp), wasm_v128_load(xp + 16)}}; }
+  static v128_t dot(const X& x, const int8_t* wp) {
+    const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 16);
+    const v128_t s0 = wasm_i8x16_shr(w0, 7), s1 = wasm_i8x16_shr(w1, 7);  // -1 where w < 0
+    const v128_t a0 = wasm_i8x16_sub(wasm_v128_xor(x.v[0], s0), s0);
+    const v128_t a1 = wasm_i8x16_sub(wasm_v128_xor(x.v[1], s1), s1);
+    // Seeded with a0's bits and that seed taken off again (exact in i32).
+    const v128_t d = relaxed_dot_i8_i7_add(a1, wasm_i8x16_abs(w1),
+                                           relaxed_dot_i8_i7_add(a0, wasm_i8x16_abs(w0), a0));
+    return wasm_i32x4_sub(d, a0);
+  }
+};
+#endif
+
 inline int32_t hsum_i32(v128_t v) {
   return (wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1)) +
          (wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3));
@@ -219,7 +252,7 @@ void q8_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, con
                 const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
   tile_loop<Simd128Q8<DotI16>, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
-void q8_extmul_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
+[[maybe_unused]] void q8_extmul_simd128(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
                        const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
   tile_loop<Simd128Q8<DotExtmul>, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
 }
@@ -232,8 +265,18 @@ void f16_simd128(size_t M, size_t n0, size_t n1, size_t K, const float* x, const
   tile_loop<Simd128F16, 4, 2, 4>(F16Args{K, x, w, bias, y, ldy}, M, n0, n1);
 }
 
+#if defined(__wasm_relaxed_simd__)
+void q8_relaxed(size_t M, size_t n0, size_t n1, size_t nb, const int8_t* xq, const float* xs,
+                const int8_t* wq, const float* ws, const float* bias, float* y, size_t ldy) {
+  tile_loop<Simd128Q8<DotRelaxed>, 4, 2, 4>(Q8Args{nb, xq, xs, wq, ws, bias, y, ldy}, M, n0, n1);
+}
+// The relaxed int8 dot product first; SIMD128's dot_i16x8 kept as the alternative.
+const QuantKernels kSimd128{"q8_relaxed + f16_simd128", q8_relaxed, f16_simd128, q8f32_simd128,
+                            "q8_simd128", q8_simd128};
+#else
 const QuantKernels kSimd128{"q8_simd128 + f16_simd128", q8_simd128, f16_simd128, q8f32_simd128,
                             "q8_extmul_simd128", q8_extmul_simd128};
+#endif
 
 }  // namespace
 

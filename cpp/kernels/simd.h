@@ -22,7 +22,11 @@ namespace lst::simd {
 #if LST_SIMD_WASM
 using vf = v128_t;
 constexpr int kLanes = 4;
+#if defined(__wasm_relaxed_simd__)
+constexpr const char* kName = "wasm-relaxed-simd";
+#else
 constexpr const char* kName = "wasm-simd128";
+#endif
 inline vf load(const float* p) { return wasm_v128_load(p); }
 inline void store(float* p, vf v) { wasm_v128_store(p, v); }
 inline vf splat(float x) { return wasm_f32x4_splat(x); }
@@ -32,8 +36,18 @@ inline vf zero() { return wasm_f32x4_splat(0.0f); }
 inline vf add(vf a, vf b) { return wasm_f32x4_add(a, b); }
 inline vf sub(vf a, vf b) { return wasm_f32x4_sub(a, b); }
 inline vf mul(vf a, vf b) { return wasm_f32x4_mul(a, b); }
-// a*b + c. No relaxed-SIMD in this toolchain, so a separate mul and add.
+#if defined(__wasm_relaxed_simd__)
+// a*b + c as f32x4.relaxed_madd: one FMA where the CPU has it, else a mul and
+// an add (the engine decides; docs/RELAXED_SIMD.md states the bound). LLVM 14
+// spells it __builtin_wasm_fma_f32x4 and emits the pre-standard opcode, which
+// scripts/wasm-relaxed-opcodes.mjs rewrites after the link.
+inline vf madd(vf a, vf b, vf c) {
+  return (vf)__builtin_wasm_fma_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c);
+}
+#else
+// a*b + c: SIMD128 has no FMA, so a separate mul and add.
 inline vf madd(vf a, vf b, vf c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+#endif
 inline vf max(vf a, vf b) { return wasm_f32x4_max(a, b); }
 inline vf min(vf a, vf b) { return wasm_f32x4_min(a, b); }
 // Interleaved pairs (rotary): (x0, x1, x2, x3) -> (x1, x0, x3, x2), and

@@ -15,6 +15,11 @@ export function defaultFileUrl(file) {
     case 'lst-threaded.mjs': return new URL('../../dist/lst-threaded.mjs', import.meta.url);
     case 'lst-threaded.js': return new URL('../../dist/lst-threaded.js', import.meta.url);
     case 'lst-threaded.wasm': return new URL('../../dist/lst-threaded.wasm', import.meta.url);
+    case 'lst-relaxed.mjs': return new URL('../../dist/lst-relaxed.mjs', import.meta.url);
+    case 'lst-relaxed.wasm': return new URL('../../dist/lst-relaxed.wasm', import.meta.url);
+    case 'lst-threaded-relaxed.mjs': return new URL('../../dist/lst-threaded-relaxed.mjs', import.meta.url);
+    case 'lst-threaded-relaxed.js': return new URL('../../dist/lst-threaded-relaxed.js', import.meta.url);
+    case 'lst-threaded-relaxed.wasm': return new URL('../../dist/lst-threaded-relaxed.wasm', import.meta.url);
     default: return null;
   }
 }

@@ -2,7 +2,7 @@
 // returns all memory; its own pthread workers), from a WebAssembly.Module
 // compiled once per build and shared by every instance.
 import { fileLocation, glueFile, isNode, loadGlue, readLocalFile, threadedGlueOptions, unrefWorkers } from '#platform';
-import { VARIANT_FILES, resolveWasmFile } from './wasm-files.js';
+import { VARIANT_FILES, buildKey, resolveWasmFile } from './wasm-files.js';
 import { MISSING_BUILD_HINT } from './missing-build.js';
 import { fetchFailure } from './fetch-failure.js';
 
@@ -71,12 +71,12 @@ function checkFeatures() {
  * pthread worker that cannot start (blocked by the page's headers, a file that
  * is not served) rejects with what failed and what to do, never a hang.
  * @param {'single'|'threaded'} variant
- * @param {{ threads: number, wasmPaths?: string|URL|Record<string, string|URL> }} options
+ * @param {{ threads: number, simd?: 'relaxed'|'simd128', wasmPaths?: string|URL|Record<string, string|URL> }} options
  * @returns {Promise<any>} the Emscripten Module (WasmModel, HeapBuffer, ...)
  */
-export async function instantiate(variant, { threads, wasmPaths }) {
+export async function instantiate(variant, { threads, simd = 'simd128', wasmPaths }) {
   checkFeatures();
-  const files = VARIANT_FILES[variant];
+  const files = VARIANT_FILES[buildKey(variant, simd)];
   // The classic glue: Node require()s it; browsers need it only for the pthread workers.
   const jsUrl = glueFile === 'js' || variant === 'threaded' ? resolveWasmFile(files.js, wasmPaths) : null;
   const glueUrl = resolveWasmFile(files[glueFile], wasmPaths);

@@ -4,7 +4,7 @@
 import { describe } from '../config.js';
 import { terminateWorkers } from './instantiate.js';
 
-export const ENGINE_OPTIONS = ['threads', 'threaded', 'backend', 'wasmPaths'];
+export const ENGINE_OPTIONS = ['threads', 'threaded', 'simd', 'backend', 'wasmPaths'];
 
 /** Throws naming the first option of `options` that is not in `allowed`. */
 export function checkOptions(options, allowed, fn) {

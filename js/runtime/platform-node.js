@@ -69,7 +69,7 @@ export async function loadGlue(url) {
     const why = e.code === 'MODULE_NOT_FOUND' ? 'no such file' : e.message;
     throw new Error(`could not load the WebAssembly glue '${path}' (${why}). ` +
       `${MISSING_BUILD_HINT} Or point { wasmPaths } to a folder holding lst.js, lst.wasm, ` +
-      'lst-threaded.js, lst-threaded.wasm and lst-threaded.worker.js.');
+      'lst-threaded.js, lst-threaded.wasm and lst-threaded.worker.js (and their -relaxed twins).');
   }
 }
 

@@ -4,25 +4,42 @@
 import { defaultFileUrl, resolveUrl } from '#platform';
 
 /** @typedef {'single' | 'threaded'} Variant */
+/** @typedef {'relaxed' | 'simd128'} Simd */
 
 /**
  * The files of each build: `js` the classic glue (Node require()s it; in
  * browsers the pthread workers importScripts() it), `mjs` the same glue as an
  * ES module (browsers import() it; the threaded one also carries the pthread
- * worker script), `worker` the pthread worker script (Node).
+ * worker script), `worker` the pthread worker script (Node). Each build comes
+ * twice: SIMD128, and relaxed SIMD (docs/RELAXED_SIMD.md), keyed by buildKey().
  */
 export const VARIANT_FILES = Object.freeze({
   single: Object.freeze({ js: 'lst.js', mjs: 'lst.mjs', wasm: 'lst.wasm' }),
   threaded: Object.freeze({
     js: 'lst-threaded.js', mjs: 'lst-threaded.mjs', wasm: 'lst-threaded.wasm', worker: 'lst-threaded.worker.js',
   }),
+  'single-relaxed': Object.freeze({ js: 'lst-relaxed.js', mjs: 'lst-relaxed.mjs', wasm: 'lst-relaxed.wasm' }),
+  'threaded-relaxed': Object.freeze({
+    js: 'lst-threaded-relaxed.js', mjs: 'lst-threaded-relaxed.mjs', wasm: 'lst-threaded-relaxed.wasm',
+    worker: 'lst-threaded-relaxed.worker.js',
+  }),
 });
+
+/**
+ * @param {Variant} variant
+ * @param {Simd} simd
+ * @returns {keyof typeof VARIANT_FILES}
+ */
+export function buildKey(variant, simd) {
+  return simd === 'relaxed' ? `${variant}-relaxed` : variant;
+}
 
 /** The prebuilt browser model worker (LongShortTransformerWorker). */
 export const MODEL_WORKER_FILE = 'lst-worker.js';
 
 /** Every build file a browser may fetch. */
-export const BROWSER_FILES = Object.freeze(['lst.mjs', 'lst.wasm', 'lst-threaded.mjs', 'lst-threaded.js', 'lst-threaded.wasm']);
+export const BROWSER_FILES = Object.freeze(['lst.mjs', 'lst.wasm', 'lst-threaded.mjs', 'lst-threaded.js', 'lst-threaded.wasm',
+  'lst-relaxed.mjs', 'lst-relaxed.wasm', 'lst-threaded-relaxed.mjs', 'lst-threaded-relaxed.js', 'lst-threaded-relaxed.wasm']);
 
 /**
  * Resolves a build file name against `wasmPaths`: undefined (the package's

@@ -22,12 +22,12 @@ export function numberOption(options, key, fn, { min = -Infinity, max = Infinity
 
 /**
  * The build, thread count and a fresh module instance.
- * @returns {Promise<{ Module: any, variant: 'single'|'threaded', threads: number }>}
+ * @returns {Promise<{ Module: any, variant: 'single'|'threaded', simd: 'relaxed'|'simd128', threads: number }>}
  */
 export async function startEngine(options) {
-  const { variant, threads } = chooseVariant(options);
-  const Module = await instantiate(variant, { threads, wasmPaths: options.wasmPaths });
-  return { Module, variant, threads };
+  const { variant, threads, simd } = chooseVariant(options);
+  const Module = await instantiate(variant, { threads, simd, wasmPaths: options.wasmPaths });
+  return { Module, variant, simd, threads };
 }
 
 export { terminateWorkers };

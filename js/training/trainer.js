@@ -77,7 +77,7 @@ async function readDataRaw(data, fn) {
  */
 export class Trainer {
   /** @private */
-  constructor(token, Module, native, variant, options) {
+  constructor(token, Module, native, { variant, simd }, options) {
     if (token !== CONSTRUCT) throw new Error('use Trainer.create()');
     /** @private */
     this._state = { Module, native, released: false };
@@ -86,7 +86,7 @@ export class Trainer {
     /** @private */
     this._options = Object.freeze(options);
     /** @private */
-    this._runtime = Object.freeze({ variant, threads: native.numThreads(), backend: native.backend() });
+    this._runtime = Object.freeze({ variant, simd, threads: native.numThreads(), backend: native.backend() });
     /** @private */
     this._crashed = null;
     /** @private */
@@ -128,7 +128,7 @@ export class Trainer {
       options.init === undefined || options.init === null ? new Uint8Array(0) : readInit(options.init, fn),
       readData(options.data, fn),
     ]);
-    const { Module, variant, threads } = await startEngine(options);
+    const { Module, variant, simd, threads } = await startEngine(options);
     const native = new Module.WasmTrainer();
     let init = null;
     let data = null;
@@ -150,7 +150,7 @@ export class Trainer {
     const engine = {};
     for (const key of ENGINE_OPTIONS) if (options[key] !== undefined) engine[key] = options[key];
     const resolved = JSON.parse(native.optionsJson());
-    return new Trainer(CONSTRUCT, Module, native, variant, { ...resolved, valid_fraction: validFraction, engine });
+    return new Trainer(CONSTRUCT, Module, native, { variant, simd }, { ...resolved, valid_fraction: validFraction, engine });
   }
 
   /**
@@ -190,7 +190,7 @@ export class Trainer {
     return this._options;
   }
 
-  /** Which build runs it: `{ variant, threads, backend }`. */
+  /** Which build runs it: `{ variant, simd, threads, backend }`. */
   get runtime() {
     this._check();
     return this._runtime;

@@ -55,7 +55,7 @@ window.failures = async () => {
   };
   // A pthread worker whose script (the classic glue) is not served.
   await timed('pthread', () => LongShortTransformer.load(url, { threaded: true, threads: 2, cache: false,
-    wasmPaths: { 'lst-threaded.js': '/nowhere/lst-threaded.js' } }));
+    wasmPaths: { 'lst-threaded.js': '/nowhere/lst-threaded.js', 'lst-threaded-relaxed.js': '/nowhere/lst-threaded-relaxed.js' } }));
   // The model Worker's own script is not served.
   await timed('worker', () => LongShortTransformerWorker.load(url, { wasmPaths: '/nowhere/' }));
   // A URL relative to this page, given to the Worker class.
@@ -112,13 +112,17 @@ after(async () => {
   server?.close();
 });
 
-test('cross-origin isolated page: both builds pass the golden case', { skip, timeout: 120_000 }, async () => {
+test('cross-origin isolated page: every build (threads x relaxed SIMD / SIMD128) passes the golden case', { skip, timeout: 180_000 }, async () => {
   const page = await open(true);
-  for (const [options, variant] of [[{ threaded: false }, 'single'], [{}, 'threaded'], [{ threaded: true, threads: 2 }, 'threaded']]) {
+  // Chromium runs relaxed SIMD: it is the default there, and simd: 'simd128' forces the other build.
+  for (const [options, variant, simd] of [[{ threaded: false }, 'single', 'relaxed'], [{}, 'threaded', 'relaxed'],
+    [{ threaded: true, threads: 2 }, 'threaded', 'relaxed'], [{ threaded: false, simd: 'simd128' }, 'single', 'simd128'],
+    [{ threaded: true, threads: 2, simd: 'simd128' }, 'threaded', 'simd128'], [{ threaded: false, simd: 'relaxed' }, 'single', 'relaxed']]) {
     const r = await page.evaluate((o) => window.runCase(o), options);
-    console.log(`# browser ${variant} ${JSON.stringify(options)} max_abs_err ${r.err}`);
+    console.log(`# browser ${variant} ${simd} ${JSON.stringify(options)} max_abs_err ${r.err}`);
     assert.equal(r.isolated, true);
     assert.equal(r.runtime.variant, variant);
+    assert.equal(r.runtime.simd, simd);
     assert.ok(r.err <= 5e-5, `max abs error ${r.err}`);
     assert.equal(r.message, 'token id 999 at [0, 2] is out of range [0, 64)');
     assert.deepEqual(r.again, [1, 3, 64]);

@@ -116,6 +116,7 @@ async function runDemo(isolated) {
     const info = await page.evaluate(() => ({
       isolated: globalThis.crossOriginIsolated,
       variant: document.getElementById('stat-build').dataset.variant,
+      simd: document.getElementById('stat-build').dataset.simd,
       label: document.getElementById('stat-build').textContent,
       runtime: document.getElementById('runtime-info').textContent,
       timings: window.demo.timings,
@@ -123,7 +124,10 @@ async function runDemo(isolated) {
     }));
     assert.equal(info.isolated, isolated);
     assert.equal(info.variant, build);
-    assert.match(info.label, isolated ? /^threaded ×\d+, SIMD128$/ : /^single-threaded, SIMD128$/);
+    // Chromium runs relaxed SIMD, so the demo uses that build (docs/RELAXED_SIMD.md).
+    assert.equal(info.simd, 'relaxed');
+    assert.match(info.label, isolated ? /^threaded ×\d+, relaxed SIMD$/ : /^single-threaded, relaxed SIMD$/);
+    assert.match(info.runtime, /WebAssembly relaxed SIMD/);
     // Time to first token, per generation (from Generate), not from page load.
     const firstShown = await page.textContent('#stat-first');
     assert.match(firstShown, /^\d+ ms$/);
@@ -230,6 +234,28 @@ async function runDemo(isolated) {
 test('web demo, cross-origin isolated: threaded build', { skip, timeout: 300_000 }, () => runDemo(true));
 
 test('web demo, no isolation headers: single-threaded build', { skip, timeout: 300_000 }, () => runDemo(false));
+
+test('web demo: ?simd=simd128 forces the SIMD128 build, and the page says so', { skip, timeout: 120_000 }, async () => {
+  const server = await serveRepo({ isolation: false });
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(`${server.origin}/web-demo/?simd=simd128`);
+    await page.waitForFunction(() => window.demo?.state.model || !document.getElementById('error').hidden, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => ({
+      error: document.getElementById('error').hidden ? '' : document.getElementById('error').textContent,
+      simd: document.getElementById('stat-build').dataset.simd,
+      label: document.getElementById('stat-build').textContent,
+    }));
+    assert.equal(r.error, '');
+    assert.equal(r.simd, 'simd128');
+    assert.equal(r.label, 'single-threaded, SIMD128');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
 
 test('web demo: weights from the PyTorch package dropped on the page (a golden fixture, token ids)', { skip, timeout: 120_000 }, async () => {
   const server = await serveRepo({ isolation: false });

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { SafetensorsFile } from '../../js/index.js';
+import { relaxedSimdSupported } from '../../js/runtime/choose-variant.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'tests/fixtures');
@@ -12,9 +13,16 @@ export const GOLDEN_DIR = process.env.LST_GOLDEN_DIR ? resolve(process.env.LST_G
 export const LOGITS_TOL = 5e-5;  // tests/fixtures/GOLDEN_README.md
 
 /** Both builds, as load()/create() options. */
+// Both builds with SIMD128; and with relaxed SIMD too where this engine runs
+// it (Node 20 with --experimental-wasm-relaxed-simd --no-liftoff, as
+// `npm run test:relaxed` starts it; docs/RELAXED_SIMD.md).
 export const VARIANTS = [
-  { name: 'single', options: { threaded: false } },
-  { name: 'threaded-2T', options: { threaded: true, threads: 2 } },
+  { name: 'single', options: { threaded: false, simd: 'simd128' } },
+  { name: 'threaded-2T', options: { threaded: true, threads: 2, simd: 'simd128' } },
+  ...(relaxedSimdSupported() ? [
+    { name: 'single-relaxed', options: { threaded: false, simd: 'relaxed' } },
+    { name: 'threaded-relaxed-2T', options: { threaded: true, threads: 2, simd: 'relaxed' } },
+  ] : []),
 ];
 
 export function readBytes(path) {

@@ -11,7 +11,9 @@ import { test } from 'node:test';
 import { FIXTURES, ROOT } from './helpers.js';
 
 const NEEDED = ['lst.js', 'lst.mjs', 'lst.wasm', 'lst-threaded.js', 'lst-threaded.mjs', 'lst-threaded.wasm',
-  'lst-threaded.worker.js', 'lst-worker.js', 'build-info.json', 'package.json'];
+  'lst-threaded.worker.js', 'lst-relaxed.js', 'lst-relaxed.mjs', 'lst-relaxed.wasm', 'lst-threaded-relaxed.js',
+  'lst-threaded-relaxed.mjs', 'lst-threaded-relaxed.wasm', 'lst-threaded-relaxed.worker.js', 'lst-worker.js',
+  'build-info.json', 'package.json'];
 
 /** A PATH with node, bash and sh only: no Emscripten (nor anything else). */
 function barePath(dir) {
