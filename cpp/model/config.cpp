@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -76,11 +77,17 @@ int get_int(const nlohmann::json& j, const char* key, int fallback, bool require
     LST_CHECK(!required, "config: missing required key '", key, "'");
     return fallback;
   }
-  LST_CHECK(it->is_number_integer() || (it->is_number_float() && it->get<double>() == double(int64_t(it->get<double>()))),
-            "config: '", key, "' must be an integer, got ", shown(*it));
-  int64_t v = it->is_number_integer() ? it->get<int64_t>() : int64_t(it->get<double>());
-  LST_CHECK(v >= INT32_MIN && v <= INT32_MAX, "config: '", key, "' out of range: ", v);
-  return static_cast<int>(v);
+  const nlohmann::json& v = *it;
+  const bool integral_float =
+      v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() == std::floor(v.get<double>());
+  LST_CHECK(v.is_number_integer() || integral_float, "config: '", key, "' must be an integer, got ", shown(v));
+  // Range-checked in double (exact for every int32) before any cast to an
+  // integer type: 6.2e22 or 2^64 must never be converted (the fuzzer's find).
+  const double d = v.is_number_unsigned() ? double(v.get<uint64_t>())
+                   : v.is_number_integer() ? double(v.get<int64_t>())
+                                           : v.get<double>();
+  LST_CHECK(d >= INT32_MIN && d <= INT32_MAX, "config: '", key, "' out of range: ", shown(v));
+  return static_cast<int>(d);
 }
 }  // namespace
 

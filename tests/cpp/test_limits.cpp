@@ -26,6 +26,14 @@ TEST_CASE("configs: hostile JSON and sizes are refused by name", "[limits]") {
       {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "dropout": 0.1})", "unknown key 'dropout'"},
       {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "ff_dropout": 1.5})", "'ff_dropout' must be a number in [0, 1)"},
       {R"({"num_tokens": [1], "dim": 64, "depth": 2, "max_seq_len": 64})", "'num_tokens' must be an integer, got a list"},
+      // Integers past int32, as JSON floats (the config fuzzer's find: 6.2e22 used to be cast to an integer type, UB)
+      // and as 64-bit integers, are out of range before any conversion.
+      {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 64, "dim_head": 62222226222222222222224})",
+       "'dim_head' out of range: 6.2222226222222225e+22"},
+      {R"({"num_tokens": 256, "dim": 64, "depth": 2, "max_seq_len": 18446744073709551615})", "'max_seq_len' out of range"},
+      {R"({"num_tokens": 256, "dim": 64, "depth": -9223372036854775808, "max_seq_len": 64})", "'depth' out of range"},
+      {R"({"num_tokens": 256, "dim": 1e300, "depth": 2, "max_seq_len": 64})", "'dim' out of range"},
+      {R"({"num_tokens": 256, "dim": 64.5, "depth": 2, "max_seq_len": 64})", "'dim' must be an integer, got 64.5"},
   };
   for (const auto& [json, message] : cases) {
     INFO(json.substr(0, 120));
