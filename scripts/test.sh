@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (Catch2) natively, a short fuzz run, then the WebAssembly builds
+# Every test: the C++ suite (Catch2) natively and under ASan + UBSan, a short fuzz run, then the WebAssembly builds
 # (SIMD128 and relaxed SIMD), the browser tests (node --test tests/browser/ tests/bundlers/,
 # headless Chromium), the relaxed builds in Node (scripts/test-relaxed.sh) and the Node suite
 # (node --test tests/js/ tests/cli/ tests/hostile/), whose report closes the output.
@@ -14,7 +14,9 @@ else
   echo "==> native build failed" >&2
   status=1
 fi
-echo "==> Fuzz: the safetensors parser under ASan/UBSan (short run; scripts/fuzz.sh 600 for the full one)"
+echo "==> Catch2 under ASan + UBSan: scripts/test-sanitize.sh (halts on the first report)"
+bash scripts/test-sanitize.sh || status=1
+echo "==> Fuzz: the safetensors parser and the config/options JSON under ASan/UBSan (short run; scripts/fuzz.sh 600 for the full one)"
 bash scripts/fuzz.sh "${LST_FUZZ_SECONDS:-30}" || status=1
 echo "==> WebAssembly builds"
 bash scripts/build-wasm.sh || exit 1

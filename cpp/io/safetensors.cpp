@@ -428,9 +428,12 @@ std::vector<std::string> SafeTensors::names() const {
   std::vector<const TensorView*> v;
   v.reserve(tensors_.size());
   for (const auto& kv : tensors_) v.push_back(&kv.second);
-  // Stable over the (name-sorted) map: ties keep name order.
-  std::stable_sort(v.begin(), v.end(),
-                   [](const TensorView* a, const TensorView* b) { return a->data < b->data; });
+  // File order; ties (empty tensors share an offset) by name. A total order
+  // for std::sort: std::stable_sort's temporary buffer trips ASan's
+  // new/free mismatch check with GCC 12's libstdc++ (scripts/test-sanitize.sh).
+  std::sort(v.begin(), v.end(), [](const TensorView* a, const TensorView* b) {
+    return a->data != b->data ? a->data < b->data : a->name < b->name;
+  });
   std::vector<std::string> out;
   out.reserve(v.size());
   for (const TensorView* t : v) out.push_back(t->name);

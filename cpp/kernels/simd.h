@@ -115,7 +115,9 @@ inline vf max(vf a, vf b) { return _mm_max_ps(a, b); }
 inline vf min(vf a, vf b) { return _mm_min_ps(a, b); }
 inline vf swap_pairs(vf v) { return _mm_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)); }
 inline vf load_dup_pairs(const float* p) {
-  const __m128 c = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+  // Two floats, 4-byte aligned: _mm_loadl_epi64 takes an unaligned pointer
+  // (_mm_load_sd would read them as one 8-byte-aligned double: UB).
+  const __m128 c = _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   return _mm_unpacklo_ps(c, c);
 }
 inline float reduce_sum(vf v) {
