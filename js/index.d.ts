@@ -53,7 +53,11 @@ export interface EngineOptions {
    * within the bound in docs/RELAXED_SIMD.md; int8 matrix products are exact in both.
    */
   simd?: 'relaxed' | 'simd128';
-  /** GEMM backend: 'builtin' (default) or 'xnnpack' (builds linked with a wasm XNNPACK). */
+  /**
+   * GEMM backend: 'builtin' or 'xnnpack' (builds linked with a wasm XNNPACK, where it is the
+   * single-threaded build's default; the threaded build runs it at 1 thread only, and
+   * defaults to 'builtin'). Default: 'builtin' in the package's own builds.
+   */
   backend?: 'builtin' | 'xnnpack';
   /** Override where the .wasm/.js build files are fetched from (default: the package's dist/). */
   wasmPaths?: WasmPaths;

@@ -42,8 +42,16 @@ bool gemm_backend_available(GemmBackend b) {
   return false;
 }
 
+// A threaded WebAssembly build starts only the worker threads the project's
+// own pool asks for (js/runtime/instantiate.js); XNNPACK's pthreadpool would
+// wait for workers of its own that never start. So there XNNPACK runs at one
+// thread only and is never the default.
+#if defined(LST_HAVE_XNNPACK) && defined(__EMSCRIPTEN_PTHREADS__)
+#define LST_XNNPACK_ONE_THREAD 1
+#endif
+
 GemmBackend default_gemm_backend() {
-#ifdef LST_HAVE_XNNPACK
+#if defined(LST_HAVE_XNNPACK) && !defined(LST_XNNPACK_ONE_THREAD)
   return GemmBackend::kXnnpack;
 #else
   return GemmBackend::kBuiltin;
@@ -71,6 +79,11 @@ std::unique_ptr<GemmContext> make_gemm_context(GemmBackend backend, ThreadPool& 
     case GemmBackend::kBuiltin: return make_builtin_gemm_context(pool);
     case GemmBackend::kXnnpack:
 #ifdef LST_HAVE_XNNPACK
+#ifdef LST_XNNPACK_ONE_THREAD
+      LST_CHECK(pool.num_threads() == 1, "the XNNPACK backend runs at 1 thread in the threaded WebAssembly "
+                "build (its thread pool would wait for worker threads this build does not start), got ",
+                pool.num_threads(), " threads: use threads: 1 or backend: 'builtin'");
+#endif
       return make_xnnpack_gemm_context(pool);
 #else
       LST_FAIL("GEMM backend \"xnnpack\" is not available in this build (XNNPACK not linked)");

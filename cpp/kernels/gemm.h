@@ -18,7 +18,7 @@ enum class GemmBackend { kBuiltin, kXnnpack };
 const char* gemm_backend_name(GemmBackend b);
 // True when this build can use the backend (XNNPACK only when linked in).
 bool gemm_backend_available(GemmBackend b);
-// XNNPACK when linked in, else Builtin.
+// XNNPACK when linked in (except in a threaded WebAssembly build), else Builtin.
 GemmBackend default_gemm_backend();
 // Parses "builtin" / "xnnpack"; throws lst::Error otherwise.
 GemmBackend parse_gemm_backend(const char* name);

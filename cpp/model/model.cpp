@@ -30,7 +30,7 @@ Model::Model(const Config& config, Weights weights, StoredMatrices stored,
   if (options.pool) {
     pool_ = options.pool;
   } else {
-    LST_CHECK(options.num_threads >= 1, "num_threads must be >= 1, got ", options.num_threads);
+    ThreadPool::check_thread_count(options.num_threads);
     own_pool_ = std::make_unique<ThreadPool>(options.num_threads);
     pool_ = own_pool_.get();
   }

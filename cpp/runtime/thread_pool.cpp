@@ -25,9 +25,13 @@ int ThreadPool::max_threads() {
   return std::min(256, std::max(8, 4 * max_supported_threads()));
 }
 
+void ThreadPool::check_thread_count(long long n) {
+  LST_CHECK(n >= 1 && n <= max_threads(), "threads must be an integer in [1, ", max_threads(),
+            "] (at most 4x this machine's ", max_supported_threads(), " hardware threads), got ", n);
+}
+
 ThreadPool::ThreadPool(int num_threads) {
-  LST_CHECK(num_threads >= 1 && num_threads <= max_threads(), "thread count must be in [1, ", max_threads(),
-            "] (at most 4x this machine's ", max_supported_threads(), " hardware threads), got ", num_threads);
+  check_thread_count(num_threads);
 #if !LST_HAVE_THREADS
   num_threads = 1;  // this build has no threads; run inline
 #endif

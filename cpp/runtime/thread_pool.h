@@ -47,6 +47,9 @@ class ThreadPool {
   // Largest thread count a pool accepts: 4x the hardware threads (at least
   // 8, at most 256); more only costs memory and start-up time.
   static int max_threads();
+  // Throws lst::Error unless 1 <= n <= max_threads(), in the words the JS
+  // API uses too (js/runtime/choose-variant.js).
+  static void check_thread_count(long long n);
 
  private:
   void worker_loop(int index);

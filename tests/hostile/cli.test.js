@@ -78,8 +78,8 @@ const ok = (r) => assert.equal(r.status, 0, r.stderr);
 const NATIVE = [
   // generate: every flag the issue names, and more
   { args: () => ['generate', BUNDLED, '--threads', '4294967297'], expect: /--threads expects an integer in \[-2\^31, 2\^31\), got 4294967297/ },
-  { args: () => ['generate', BUNDLED, '--threads', '1000'], expect: /thread count must be in \[1, \d+\]/ },
-  { args: () => ['generate', BUNDLED, '--threads', '0'], expect: /thread count must be in \[1, \d+\]|num_threads must be >= 1/ },
+  { args: () => ['generate', BUNDLED, '--threads', '1000'], expect: /threads must be an integer in \[1, \d+\] \(at most 4x this machine's \d+ hardware threads\), got 1000/ },
+  { args: () => ['generate', BUNDLED, '--threads', '0'], expect: /threads must be an integer in \[1, \d+\] \(at most 4x this machine's \d+ hardware threads\), got 0/ },
   { args: () => ['generate', BUNDLED, '--threads', '1.5'], expect: /--threads expects an integer, got '1\.5'/ },
   { args: () => ['generate', BUNDLED, '--max-new-tokens', '4294967299'], expect: /max_new_tokens must be an integer in \[0, 10000000\], got 4294967299/ },
   { args: () => ['generate', BUNDLED, '--max-new-tokens', '1.5'], expect: /max_new_tokens must be an integer/ },
