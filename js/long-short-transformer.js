@@ -398,6 +398,7 @@ export class LongShortTransformer {
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) {
         this._crashed = String(e?.message ?? e);
+        this._state.crashed = true;  // never handed to another model (native-handle.js)
         throw new Error(`the WebAssembly module crashed: ${this._crashed}`);
       }
       throw e;

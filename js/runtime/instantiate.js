@@ -81,6 +81,12 @@ export async function instantiate(variant, { threads, simd = 'simd128', wasmPath
   const jsUrl = glueFile === 'js' || variant === 'threaded' ? resolveWasmFile(files.js, wasmPaths) : null;
   const glueUrl = resolveWasmFile(files[glueFile], wasmPaths);
   const wasmUrl = resolveWasmFile(files.wasm, wasmPaths);
+  const idleKey = `${wasmUrl.href} ${variant === 'threaded' ? threads : 1}`;
+  const reused = idle.get(idleKey);
+  if (reused) {
+    idle.delete(idleKey);
+    return reused;
+  }
   const [glue, module] = await Promise.all([
     cached(glues, glueUrl.href, () => loadGlue(glueUrl)),
     cached(compiled, wasmUrl.href, () => compile(wasmUrl)),
@@ -130,7 +136,32 @@ export async function instantiate(variant, { threads, simd = 'simd128', wasmPath
     clearTimeout(timer);
   }
   if (variant === 'threaded') unrefWorkers(Module);
+  Module.lstIdleKey = idleKey;
   return Module;
+}
+
+// One idle instance per build file and thread count, kept when its model or
+// trainer is freed and handed to the next load of the same kind: its heap and
+// pthread workers are reused. So load/dispose cycles neither start a module
+// again nor pile up freed instances (each holds its whole heap, which
+// WebAssembly never shrinks, and its workers) until the garbage collector
+// gets to them.
+const idle = new Map();
+
+/**
+ * Gives back the instance of a freed model or trainer: kept for the next
+ * instantiate() of the same kind when `reusable` (it never trapped) and none
+ * is kept yet, else its pthread workers are stopped.
+ * @param {any} Module
+ * @param {{ reusable: boolean }} options
+ */
+export function releaseInstance(Module, { reusable }) {
+  if (!Module) return;
+  if (reusable && Module.lstIdleKey && !idle.has(Module.lstIdleKey)) {
+    idle.set(Module.lstIdleKey, Module);
+    return;
+  }
+  terminateWorkers(Module);
 }
 
 /**

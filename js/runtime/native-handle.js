@@ -2,7 +2,7 @@
 // it accepts, their check, and freeing its native object and threads once
 // (on dispose(), or by the finalizer if its owner forgot).
 import { describe } from '../config.js';
-import { terminateWorkers } from './instantiate.js';
+import { releaseInstance } from './instantiate.js';
 
 export const ENGINE_OPTIONS = ['threads', 'threaded', 'simd', 'backend', 'wasmPaths'];
 
@@ -19,15 +19,24 @@ export function checkOptions(options, allowed, fn) {
   }
 }
 
-/** Frees `state.native` and the instance's workers, once. */
+/**
+ * Frees `state.native` once and gives the instance back for reuse
+ * (instantiate.js: releaseInstance), unless it crashed (`state.crashed`).
+ */
 export function releaseState(state) {
   if (state.released) return;
   state.released = true;
+  let freed = false;
   try {
     state.native.release();
     state.native.delete();
+    freed = true;
   } catch { /* the instance crashed; nothing left to free */ }
-  terminateWorkers(state.Module);
+  releaseInstance(state.Module, { reusable: freed && !state.crashed });
+  // Drop the instance (its heap can be hundreds of MB) now, not when the
+  // owner object is collected: every method checks `released` first.
+  state.Module = null;
+  state.native = null;
 }
 
 /** Frees a state whose owner was garbage-collected without dispose(). */

@@ -67,6 +67,7 @@ export function wasmCall(owner, fn) {
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) {
       owner._crashed = String(e?.message ?? e);
+      if (owner._state) owner._state.crashed = true;  // never handed to another owner (native-handle.js)
       throw new Error(`the WebAssembly module crashed: ${owner._crashed}`);
     }
     throw e;
