@@ -17,6 +17,6 @@ for dir in build-wasm-st build-wasm-rst; do
   (cd "$dir" && node --no-experimental-fetch "${RELAXED[@]}" lst_quant_tests.cjs) || status=1
 done
 echo "==> Node suites on the relaxed builds too: node ${RELAXED[*]} --test ..."
-node "${RELAXED[@]}" --test tests/js/relaxed-simd.test.js tests/js/golden.test.js tests/js/quant.test.js \
+node "${RELAXED[@]}" --test tests/js/relaxed-simd.test.js tests/js/golden.test.js tests/js/quant.test.js tests/js/instance-reuse.test.js \
   tests/js/generate.test.js || status=1
 exit $status
