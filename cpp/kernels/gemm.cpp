@@ -15,6 +15,7 @@
 #include "kernels/gemm_quant.h"
 #include "kernels/gemm_tile.h"
 #include "kernels/simd.h"
+#include "runtime/thread_pool.h"
 #ifdef LST_HAVE_XNNPACK
 #include "kernels/xnnpack/gemm_xnnpack.h"
 #endif
