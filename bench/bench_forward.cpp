@@ -3,23 +3,20 @@
 // Prints medians of --runs runs (default 5) after one warm-up.
 //   build/bench_forward [--quick] [--runs N] [--n N]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/simd.h"
 #include "model/model.h"
 #include "runtime/thread_pool.h"
 
 using namespace lst;
 
-static double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+using bench::median;
 
 int main(int argc, char** argv) {
   int runs = 5, n = 1024;
@@ -52,9 +49,9 @@ int main(int argc, char** argv) {
         m.forward(tokens.data(), nullptr, 1, n, logits.data());  // warm-up
         std::vector<double> ms;
         for (int r = 0; r < runs; ++r) {
-          auto t0 = std::chrono::steady_clock::now();
+          const auto t0 = bench::Clock::now();
           m.forward(tokens.data(), nullptr, 1, n, logits.data());
-          ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+          ms.push_back(bench::ms_since(t0));
         }
         const double med = median(ms);
         std::printf("%-20s %-8s %7d %12.1f %12.0f\n", cfg.name, gemm_backend_name(be), threads,

@@ -5,13 +5,13 @@
 // AVX-512 kernels and exceed it.
 //   bench_gemm [--quick]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_builtin.h"
 #include "kernels/simd.h"
@@ -19,17 +19,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using bench::Clock;
+using bench::seconds_since;
 
 volatile float g_sink;
 volatile float g_one = 0.999999f, g_eps = 1e-6f;
@@ -108,22 +99,8 @@ Result bench_linear(lst::GemmContext& ctx, const Shape& s, bool quick) {
   for (auto& v : b) v = d(rng);
   for (auto& v : x) v = d(rng);
   auto layer = ctx.make_linear(W.data(), b.data(), s.K, s.N);
-  layer->run(x.data(), s.M, y.data());  // warm-up
-  const double min_time = quick ? 0.003 : 0.03;
-  size_t reps = 1;
-  for (;;) {
-    auto t0 = Clock::now();
-    for (size_t r = 0; r < reps; ++r) layer->run(x.data(), s.M, y.data());
-    if (seconds_since(t0) >= min_time) break;
-    reps *= 2;
-  }
-  std::vector<double> times;
-  for (int i = 0; i < (quick ? 3 : 7); ++i) {
-    auto t0 = Clock::now();
-    for (size_t r = 0; r < reps; ++r) layer->run(x.data(), s.M, y.data());
-    times.push_back(seconds_since(t0) / reps);
-  }
-  double t = median(times), t_best = *std::min_element(times.begin(), times.end());
+  const bench::CallTime ct = bench::time_call([&] { layer->run(x.data(), s.M, y.data()); }, quick);
+  const double t = ct.median, t_best = ct.best;
   g_sink = y[0];
   const double flops = 2.0 * s.M * s.N * s.K;
   return {flops / t * 1e-9, flops / t_best * 1e-9, 4.0 * s.N * s.K / t * 1e-9};

@@ -6,13 +6,13 @@
 // to f32 with an f32 multiply-add.
 //   bench_gemm_quant [--quick]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <random>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_quant.h"
 #include "io/safetensors.h"
@@ -21,38 +21,10 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 volatile float g_sink;
 
-// Seconds per call of f (median of runs of enough calls to last >= min_time).
-double time_call(const std::function<void()>& f, bool quick) {
-  f();
-  const double min_time = quick ? 0.003 : 0.03;
-  size_t reps = 1;
-  for (;;) {
-    auto t0 = Clock::now();
-    for (size_t r = 0; r < reps; ++r) f();
-    if (seconds_since(t0) >= min_time) break;
-    reps *= 2;
-  }
-  std::vector<double> times;
-  for (int i = 0; i < (quick ? 3 : 7); ++i) {
-    auto t0 = Clock::now();
-    for (size_t r = 0; r < reps; ++r) f();
-    times.push_back(seconds_since(t0) / reps);
-  }
-  return median(times);
-}
+// Seconds per call of f (the median sample).
+double time_call(const std::function<void()>& f, bool quick) { return bench::time_call(f, quick).median; }
 
 struct Shape {
   size_t M, K, N;

@@ -6,7 +6,6 @@
 //   build/bench_generate [--quick] [--threads N] [--steps N] [--dtype f32,f16,int8]
 //                        [--config JSON] [--contexts 128,1024,8192]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -15,16 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/gemm_quant.h"
 #include "model/incremental_decoder.h"
 
 using namespace lst;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
 
-static double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 static std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -82,7 +79,7 @@ int main(int argc, char** argv) {
       for (int s = 0; s < steps; ++s) {
         auto t0 = Clock::now();
         dec.step(rng() % 256);
-        cached.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        cached.push_back(bench::ms_since(t0));
       }
       // Full recomputation: what the reference package does for every token.
       std::vector<float> logits(c.num_tokens);
@@ -91,7 +88,7 @@ int main(int argc, char** argv) {
       for (int s = 0; s < full_runs; ++s) {
         auto t0 = Clock::now();
         model.forward_last(prompt.data(), prompt.size(), logits.data());
-        full.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        full.push_back(bench::ms_since(t0));
       }
       const double mc = median(cached), mf = median(full);
       std::printf("%8d %6s %12.2f %16.1f %8.0fx\n", ctx, names[mi].c_str(), mc, mf, mf / mc);

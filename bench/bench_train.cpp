@@ -5,13 +5,13 @@
 // bytes as data; one warm-up step, then the median step time.
 //   build/bench_train [--quick] [--steps N] [--config bundled|seed] [--threads N]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/simd.h"
 #include "model/weights.h"
 #include "train/data.h"
@@ -20,10 +20,7 @@
 
 using namespace lst;
 
-static double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+using bench::median;
 
 int main(int argc, char** argv) {
   int steps = 3, only_threads = 0;
@@ -74,9 +71,9 @@ int main(int argc, char** argv) {
       t.step();  // warm-up
       std::vector<double> ms;
       for (int s = 0; s < n_steps; ++s) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = bench::Clock::now();
         t.step();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms.push_back(bench::ms_since(t0));
       }
       const double med = median(ms);
       const double mem = double(train::training_memory(c, o.batch, o.seq, o.threads).total()) / 1e6;
