@@ -140,23 +140,33 @@ int main(int argc, char** argv) {
   std::vector<Shape> shapes = {{1024, 512, 512}, {1024, 512, 2048}, {1024, 2048, 512},
                                {64, 512, 512},   {64, 512, 2048},   {64, 2048, 512},
                                {1, 512, 2048},   {1, 2048, 512}};
-  std::vector<lst::GemmBackend> backends{lst::GemmBackend::kBuiltin};
+  // The builtin backend with and without its AVX-512 tile where the CPU has
+  // one (the same bits; gemm_f32_avx512.h), then XNNPACK.
+  struct Variant {
+    lst::GemmBackend backend;
+    const char* name;
+    bool avx512;
+  };
+  std::vector<Variant> variants;
+  if (lst::builtin_gemm_avx512_active()) variants.push_back({lst::GemmBackend::kBuiltin, "builtin/avx512", true});
+  variants.push_back({lst::GemmBackend::kBuiltin, lst::builtin_gemm_avx512_active() ? "builtin/avx2" : "builtin", false});
   if (lst::gemm_backend_available(lst::GemmBackend::kXnnpack))
-    backends.push_back(lst::GemmBackend::kXnnpack);
+    variants.push_back({lst::GemmBackend::kXnnpack, "xnnpack", false});
 
-  std::printf("\n%-8s %3s %5s %5s %5s %9s %7s %9s %9s\n", "backend", "thr", "M", "K", "N",
+  std::printf("\n%-14s %3s %5s %5s %5s %9s %7s %9s %9s\n", "backend", "thr", "M", "K", "N",
               "GFLOPS", "%peak", "best", "W GB/s");
-  for (auto be : backends)
+  for (const Variant& v : variants)
     for (int t : thread_counts) {
       lst::ThreadPool pool(t);
-      auto ctx = lst::make_gemm_context(be, pool);
+      lst::set_builtin_gemm_avx512(v.avx512);
+      auto ctx = lst::make_gemm_context(v.backend, pool);
       for (const auto& s : shapes) {
         Result r = bench_linear(*ctx, s, quick);
-        std::printf("%-8s %3d %5zu %5zu %5zu %9.1f %6.1f%% %9.1f %9.1f\n",
-                    lst::gemm_backend_name(be), t, s.M, s.K, s.N, r.gflops,
-                    100.0 * r.gflops / peak[t], r.best_gflops, r.gbytes);
+        std::printf("%-14s %3d %5zu %5zu %5zu %9.1f %6.1f%% %9.1f %9.1f\n", v.name, t, s.M, s.K,
+                    s.N, r.gflops, 100.0 * r.gflops / peak[t], r.best_gflops, r.gbytes);
         std::fflush(stdout);
       }
+      lst::set_builtin_gemm_avx512(true);
     }
   std::printf("\n(GFLOPS: median of the runs, %%peak: of the best madd peak sample with the "
               "same thread count, best: fastest run, W GB/s: weight bytes per second at the "

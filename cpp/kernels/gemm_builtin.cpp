@@ -17,12 +17,14 @@
 #include "kernels/gemm_builtin.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/gemm_f32_avx512.h"
 #include "kernels/gemm_tile.h"
 #include "kernels/simd.h"
 #include "runtime/thread_pool.h"
@@ -35,6 +37,14 @@ using gemm_detail::kMR;
 using gemm_detail::kNR;
 using gemm_detail::kNRV;
 using gemm_detail::tile;
+
+// Whether new layers may use the AVX-512 tile where the CPU has it
+// (set_builtin_gemm_avx512: tests and benches compare the two kernel sets).
+std::atomic<bool> g_avx512_allowed{true};
+
+bool avx512_tile_active() {
+  return kNR == 16 && g_avx512_allowed.load() && gemm_detail::avx512_f32_kernel_supported();
+}
 
 // K block: one panel slice (kKC x kNR floats) is 16 KB, it stays in L1 while
 // the row tiles of a row block stream past it.
@@ -156,7 +166,8 @@ class BuiltinLinear final : public Linear {
  public:
   BuiltinLinear(const float* W, const float* bias, size_t in, size_t out, ThreadPool& pool,
                 std::shared_ptr<std::mutex> pool_mu)
-      : Linear(in, out), pool_(pool), pool_mu_(std::move(pool_mu)) {
+      : Linear(in, out), pool_(pool), pool_mu_(std::move(pool_mu)),
+        avx512_(avx512_tile_active()) {
     panels_ = (out + kNR - 1) / kNR;
     w_ = alloc_floats(panels_ * in * kNR);  // (panels, K, kNR)
     b_ = alloc_floats(panels_ * kNR);       // (panels * kNR)
@@ -221,16 +232,38 @@ class BuiltinLinear final : public Linear {
       const bool first = k0 == 0;
       for (size_t mb = m0; mb < m1; mb += kMC) {
         const size_t me = std::min(m1, mb + kMC);
-        for (size_t p = p0; p < p1; ++p) {
-          const float* bp = panel(p) + k0 * kNR;
-          const size_t nc = ncols(p, 1);
-          for (size_t i = mb; i < me; i += kMR) {
-            int mr = static_cast<int>(std::min<size_t>(kMR, me - i));
-            packed_tile_rows<1>(mr, kc, x + i * K + k0, K, bp, 0, first, b_.get() + p * kNR,
-                                y + i * N + p * kNR, N, nc);
+        for (size_t p = p0; p < p1;) {
+          // AVX-512: pairs of whole panels, 12 rows at a time (the same bits
+          // as the AVX2 tiles, which take the rest).
+          if (avx512_ && p + 1 < p1 && ncols(p, 2) == 2 * size_t(kNR)) {
+            size_t i = mb;
+            for (; i + gemm_detail::kAvx512MR <= me; i += gemm_detail::kAvx512MR) {
+              float* c = y + i * N + p * kNR;
+              gemm_detail::gemm_f32_12x32_avx512(kc, x + i * K + k0, K, panel(p) + k0 * kNR,
+                                                 in_ * kNR, first ? b_.get() + p * kNR : c,
+                                                 first ? 0 : N, c, N);
+            }
+            for (size_t q = p; q < p + 2; ++q) row_tiles(x, i, me, q, k0, kc, first, y);
+            p += 2;
+          } else {
+            row_tiles(x, mb, me, p, k0, kc, first, y);
+            p += 1;
           }
         }
       }
+    }
+  }
+
+  // Rows [i0, i1) of panel p, K slice [k0, k0 + kc), in kMR-row tiles.
+  void row_tiles(const float* x, size_t i0, size_t i1, size_t p, size_t k0, size_t kc,
+                 bool first, float* y) const {
+    const size_t K = in_, N = out_;
+    const float* bp = panel(p) + k0 * kNR;
+    const size_t nc = ncols(p, 1);
+    for (size_t i = i0; i < i1; i += kMR) {
+      int mr = static_cast<int>(std::min<size_t>(kMR, i1 - i));
+      packed_tile_rows<1>(mr, kc, x + i * K + k0, K, bp, 0, first, b_.get() + p * kNR,
+                          y + i * N + p * kNR, N, nc);
     }
   }
 
@@ -272,6 +305,7 @@ class BuiltinLinear final : public Linear {
 
   ThreadPool& pool_;
   std::shared_ptr<std::mutex> pool_mu_;
+  const bool avx512_;  // the AVX-512 tile for pairs of panels (gemm_f32_avx512.h)
   size_t panels_ = 0;
   FloatBuffer w_, b_;
 };
@@ -297,7 +331,13 @@ std::unique_ptr<GemmContext> make_builtin_gemm_context(ThreadPool& pool) {
 }
 
 const char* builtin_gemm_kernel_names() {
+  if (avx512_tile_active())
+    return "gemm_f32_12x32_avx512 + " LST_STR(LST_GEMM_UKERNEL) " + " LST_STR(LST_GEMV_UKERNEL);
   return LST_STR(LST_GEMM_UKERNEL) " + " LST_STR(LST_GEMV_UKERNEL);
 }
+
+void set_builtin_gemm_avx512(bool allowed) { g_avx512_allowed.store(allowed); }
+
+bool builtin_gemm_avx512_active() { return avx512_tile_active(); }
 
 }  // namespace lst

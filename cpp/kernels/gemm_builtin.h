@@ -15,4 +15,10 @@ std::unique_ptr<GemmContext> make_builtin_gemm_context(ThreadPool& pool);
 // "gemm_f32_6x16_avx2 + gemv_f32_1x64_avx2" or "gemm_f32_6x8_simd128 + gemv_f32_1x32_simd128".
 const char* builtin_gemm_kernel_names();
 
+// x86-64: layers made from now on use the AVX-512 tile (gemm_f32_avx512.h)
+// where the CPU has AVX-512F, if `allowed` (the default). The AVX2 and
+// AVX-512 tiles give the same bits; tests and benches compare them.
+void set_builtin_gemm_avx512(bool allowed);
+bool builtin_gemm_avx512_active();
+
 }  // namespace lst

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -14,6 +15,7 @@
 
 #include "core/error.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_builtin.h"
 #include "kernels/gemm_strided.h"
 #include "runtime/thread_pool.h"
 
@@ -141,6 +143,43 @@ TEST_CASE("gemm: Linear vs reference on large and blocked shapes", "[gemm]") {
         check_linear(*ctx, s[0], s[1], s[2], true, rng);
         check_linear(*ctx, s[0], s[1], s[2], false, rng);
       }
+    }
+  }
+}
+
+TEST_CASE("gemm: the builtin AVX-512 tile equals the AVX2 tiles bit for bit", "[gemm]") {
+  // Where the CPU has AVX-512F, pairs of panels run gemm_f32_12x32_avx512:
+  // each output is the same FMA chain in the same k order as in the AVX2
+  // tile, so the layers must agree exactly (K past the 256 K-block, rows and
+  // panels that leave AVX2 remainders, 1 and 2 threads).
+  if (!lst::builtin_gemm_avx512_active()) {
+    WARN("no AVX-512 tile on this CPU/build: the builtin GEMM runs its AVX2 tile only");
+    return;
+  }
+  const size_t shapes[][3] = {{12, 32, 7},    {13, 33, 64},  {24, 64, 300},   {97, 129, 1031},
+                              {200, 300, 600}, {1030, 24, 40}, {11, 512, 513}, {36, 20000, 96},
+                              {25, 47, 257},   {6, 64, 64}};
+  for (int threads : {1, 2}) {
+    lst::ThreadPool pool(threads);
+    auto ctx = lst::make_gemm_context(GemmBackend::kBuiltin, pool);
+    std::mt19937 rng(31 + threads);
+    for (auto& s : shapes) {
+      const size_t M = s[0], N = s[1], K = s[2];
+      auto W = random_vec(N * K, rng), b = random_vec(N, rng), x = random_vec(M * K, rng);
+      lst::set_builtin_gemm_avx512(false);
+      auto avx2 = ctx->make_linear(W.data(), b.data(), K, N);
+      lst::set_builtin_gemm_avx512(true);
+      auto avx512 = ctx->make_linear(W.data(), b.data(), K, N);
+      std::vector<float> y2(M * N), y5(M * N);
+      avx2->run(x.data(), M, y2.data());
+      avx512->run(x.data(), M, y5.data());
+      size_t same = 0;
+      for (size_t i = 0; i < M * N; ++i) same += std::memcmp(&y2[i], &y5[i], sizeof(float)) == 0;
+      INFO("M=" << M << " N=" << N << " K=" << K << " threads=" << threads);
+      CHECK(same == M * N);
+      // and both are right
+      auto want = ref_linear(x, W, b.data(), M, N, K);
+      CHECK(first_mismatch(y5.data(), want.data(), M * N, tol_for(K)) == -1);
     }
   }
 }
