@@ -13,6 +13,7 @@
 #include "cli/model_file.h"
 #include "model/evaluate.h"
 #include "model/model.h"
+#include "runtime/thread_pool.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "train/checkpoint.h"
@@ -106,7 +107,10 @@ int cmd_train(int argc, char** argv) {
   const train::DataSplit data = load_split(a);
   std::fprintf(stderr, "lst train: %zu train / %zu validation bytes\n", data.train.size(),
                data.valid.size());
-  train::Trainer trainer(c, w, o, &data);
+  // One set of threads for the whole command, handed down to the trainer
+  // (and through it to the model that writes samples).
+  ThreadPool pool(o.threads);
+  train::Trainer trainer(c, w, o, &data, &pool);
   if (a.has("resume")) trainer.resume(a.get("resume"));
   const auto mem = train::training_memory(c, o.batch, o.seq, o.threads);
   std::fprintf(stderr,

@@ -31,7 +31,7 @@ std::string decode_bytes(const int32_t* tokens, int64_t n) {
 }
 
 Trainer::Trainer(const Config& c, const Weights& init, const TrainerOptions& o,
-                 const DataSplit* data)
+                 const DataSplit* data, ThreadPool* pool)
     : c_(c), o_(o), data_(data) {
   c_.validate();
   LST_CHECK(o.batch >= 1 && o.accum >= 1 && o.seq >= 1 && o.steps >= 0,
@@ -40,7 +40,14 @@ Trainer::Trainer(const Config& c, const Weights& init, const TrainerOptions& o,
             c.num_tokens);
   LST_CHECK(data && data->train.size() > size_t(o.seq + 1), "trainer: training data has ",
             data ? data->train.size() : 0, " bytes, need more than seq + 1 = ", o.seq + 1);
-  pool_ = std::make_unique<ThreadPool>(o.threads);
+  if (pool) {
+    LST_CHECK(pool->num_threads() == o.threads, "trainer: the caller's thread pool has ",
+              pool->num_threads(), " threads, the options ask for ", o.threads);
+    pool_ = pool;
+  } else {
+    own_pool_ = std::make_unique<ThreadPool>(o.threads);
+    pool_ = own_pool_.get();
+  }
   pass_ = std::make_unique<TrainingPass<float>>(c_, *pool_, o.backend);
   pass_->reserve(o.batch, o.seq);
   params_ = flatten_weights<float>(init, c_);
@@ -151,7 +158,7 @@ Trainer::Sample Trainer::sample(int64_t len, const std::vector<int32_t>* prime) 
       ps.sample(out.prime.data(), 1, n);
     }
   }
-  Model model(c_, weights(), ModelOptions{o_.backend, pool_->num_threads(), pool_.get()});
+  Model model(c_, weights(), ModelOptions{o_.backend, pool_->num_threads(), pool_});
   IncrementalDecoder dec(model);
   // train.py's sampling: the reference generate() defaults (filter_thres 0.9, temperature 1).
   GenerateOptions g = GenerateOptions::from_json("", c_);

@@ -38,8 +38,12 @@ struct TrainerEvent {
 
 class Trainer {
  public:
-  // `data` must outlive the trainer.
-  Trainer(const Config& c, const Weights& init, const TrainerOptions& o, const DataSplit* data);
+  // `data` must outlive the trainer. `pool`: the caller's threads (it must
+  // outlive the trainer; its thread count must be o.threads), so one set of
+  // threads serves everything its owner runs, as ModelOptions::pool does for
+  // a Model; null: the trainer makes a pool of o.threads.
+  Trainer(const Config& c, const Weights& init, const TrainerOptions& o, const DataSplit* data,
+          ThreadPool* pool = nullptr);
   ~Trainer();
 
   // Resumes from a checkpoint written by this trainer (weights, Adam state,
@@ -81,7 +85,8 @@ class Trainer {
   Config c_;
   TrainerOptions o_;
   const DataSplit* data_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> own_pool_;  // when the caller gives none
+  ThreadPool* pool_ = nullptr;            // own_pool_ or the caller's
   std::unique_ptr<TrainingPass<float>> pass_;
   std::vector<float> params_, grads_;
   // Views of params_ / grads_ by tensor, bound once (binding allocates);

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "io/safetensors.h"
 #include "train/checkpoint.h"
+#include "runtime/thread_pool.h"
 #include "train/trainer.h"
 #include "test_util.h"
 
@@ -228,4 +229,32 @@ TEST_CASE("a diverging run stops with a named error and keeps the last good weig
     }
   }
   CHECK(diverged);
+}
+
+TEST_CASE("a trainer on the caller's thread pool equals one on its own, bit for bit", "[train]") {
+  const Config c = test::byte_config(32, 2, 16, 8, 32);
+  const DataSplit data = letters(4000);
+  const Weights init = init_weights(c, 1);
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    const TrainerOptions o = small_options(threads);
+    Trainer own(c, init, o, &data);
+    ThreadPool pool(threads);
+    Trainer shared(c, init, o, &data, &pool);
+    for (int i = 0; i < 3; ++i) CHECK(shared.step() == own.step());
+    CHECK(flat(shared.weights(), c) == flat(own.weights(), c));
+    // the samples run a Model on that same pool
+    CHECK(shared.sample(16).continuation == own.sample(16).continuation);
+    // a second trainer may share the pool after (not while) the first runs
+    Trainer again(c, init, o, &data, &pool);
+    CHECK(again.step() != 0.0);
+  }
+  ThreadPool two(2);
+  try {
+    Trainer bad(c, init, small_options(1), &data, &two);
+    FAIL("a pool of another thread count must be refused");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("the caller's thread pool has 2 threads, the options ask for 1") !=
+          std::string::npos);
+  }
 }
