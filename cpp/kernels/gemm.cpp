@@ -52,6 +52,7 @@ bool gemm_backend_available(GemmBackend b) {
 #endif
 
 GemmBackend default_gemm_backend() {
+  if (builtin_gemm_avx512_active()) return GemmBackend::kBuiltin;
 #if defined(LST_HAVE_XNNPACK) && !defined(LST_XNNPACK_ONE_THREAD)
   return GemmBackend::kXnnpack;
 #else

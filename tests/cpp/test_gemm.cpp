@@ -94,7 +94,12 @@ TEST_CASE("gemm: backend names, parsing, availability", "[gemm]") {
   CHECK(lst::gemm_backend_available(GemmBackend::kBuiltin));
   CHECK(lst::gemm_backend_available(lst::default_gemm_backend()));
 #ifdef LST_HAVE_XNNPACK
+  // Builtin where its AVX-512 tile runs (the faster one there), else XNNPACK.
+  CHECK(lst::default_gemm_backend() ==
+        (lst::builtin_gemm_avx512_active() ? GemmBackend::kBuiltin : GemmBackend::kXnnpack));
+  lst::set_builtin_gemm_avx512(false);
   CHECK(lst::default_gemm_backend() == GemmBackend::kXnnpack);
+  lst::set_builtin_gemm_avx512(true);
 #else
   CHECK(lst::default_gemm_backend() == GemmBackend::kBuiltin);
   lst::ThreadPool pool(1);
