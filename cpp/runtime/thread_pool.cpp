@@ -1,8 +1,16 @@
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/error.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LST_CPU_RELAX() _mm_pause()
+#else
+#define LST_CPU_RELAX() ((void)0)
+#endif
 
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
 #define LST_HAVE_THREADS 0
@@ -11,6 +19,23 @@
 #endif
 
 namespace lst {
+namespace {
+// How long a thread spins before it sleeps: longer than the gap between two
+// jobs of one forward or decode step, short enough that an idle pool stops
+// burning its cores at once.
+constexpr auto kSpinMicros = std::chrono::microseconds(200);
+}  // namespace
+
+template <class Done>
+bool ThreadPool::spin_until(const Done& done) const {
+  if (!spin_) return false;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (unsigned i = 1;; ++i) {
+    if (done()) return true;
+    LST_CPU_RELAX();
+    if ((i & 255) == 0 && std::chrono::steady_clock::now() - t0 > kSpinMicros) return false;
+  }
+}
 
 int ThreadPool::max_supported_threads() {
 #if LST_HAVE_THREADS
@@ -36,6 +61,7 @@ ThreadPool::ThreadPool(int num_threads) {
   num_threads = 1;  // this build has no threads; run inline
 #endif
   num_threads_ = num_threads;
+  spin_ = num_threads_ > 1 && num_threads_ <= max_supported_threads();
   try {
     for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   } catch (const std::exception& e) {
@@ -51,7 +77,7 @@ ThreadPool::ThreadPool(int num_threads) {
 void ThreadPool::stop_all() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   cv_work_.notify_all();
   for (auto& t : workers_) t.join();
@@ -65,11 +91,13 @@ void ThreadPool::worker_loop(int index) {
   for (;;) {
     const ChunkFn* job;
     size_t n, chunk;
+    const auto ready = [&] { return stop_.load() || generation_.load() != seen; };
+    spin_until(ready);
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_work_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      cv_work_.wait(lock, ready);
+      if (stop_.load()) return;
+      seen = generation_.load();
       job = job_;
       n = job_n_;
       chunk = job_chunk_;
@@ -84,9 +112,10 @@ void ThreadPool::worker_loop(int index) {
         if (!error_) error_ = std::current_exception();
       }
     }
-    {
+    if (pending_.fetch_sub(1) == 1) {
+      // The caller may be asleep: notify under the lock it checks under.
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) cv_done_.notify_one();
+      cv_done_.notify_one();
     }
   }
 }
@@ -107,9 +136,9 @@ void ThreadPool::parallel_for(size_t n, ChunkFn fn, size_t grain) {
     job_n_ = n;
     job_chunk_ = chunk;
     job_chunks_ = chunks;
-    pending_ = num_threads_ - 1;
+    pending_.store(num_threads_ - 1);
     error_ = nullptr;
-    ++generation_;
+    generation_.fetch_add(1);
   }
   cv_work_.notify_all();
   std::exception_ptr mine;
@@ -118,8 +147,10 @@ void ThreadPool::parallel_for(size_t n, ChunkFn fn, size_t grain) {
   } catch (...) {
     mine = std::current_exception();
   }
+  const auto done = [&] { return pending_.load() == 0; };
+  spin_until(done);
   std::unique_lock<std::mutex> lock(mu_);
-  cv_done_.wait(lock, [&] { return pending_ == 0; });
+  cv_done_.wait(lock, done);
   job_ = nullptr;
   if (mine) std::rethrow_exception(mine);
   if (error_) std::rethrow_exception(error_);

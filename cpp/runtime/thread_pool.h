@@ -1,7 +1,15 @@
 // A tiny fork-join pool: parallel_for splits [0, n) into contiguous chunks,
 // one per thread, and the calling thread takes a share. Without threads
 // (single-threaded wasm build) it runs everything inline.
+//
+// Waiting: a worker that finished a job, and a caller waiting for its
+// workers, first spin for a short while (kSpinMicros) before sleeping on a
+// condition variable. A decode step runs dozens of small jobs back to back;
+// waking a sleeping thread for each costs tens of microseconds (more in
+// WebAssembly, where a wait is Atomics.wait), which ate all that a second
+// thread could give. Pools with more threads than the machine has never spin.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -54,6 +62,9 @@ class ThreadPool {
  private:
   void worker_loop(int index);
   void stop_all();   // stops and joins the workers
+  // Spins until done() or kSpinMicros pass (false then); never when !spin_.
+  template <class Done>
+  bool spin_until(const Done& done) const;
 
   int num_threads_ = 1;
   std::vector<std::thread> workers_;
@@ -62,9 +73,12 @@ class ThreadPool {
   const ChunkFn* job_ = nullptr;
   size_t job_n_ = 0, job_chunk_ = 0;
   int job_chunks_ = 0;
-  unsigned generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  // Changed under mu_ (so a sleeper cannot miss them) and read without it
+  // by the spinning threads.
+  std::atomic<unsigned> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  bool spin_ = false;  // threads <= hardware threads
   std::exception_ptr error_;
 };
 
