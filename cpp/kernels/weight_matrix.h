@@ -43,6 +43,9 @@ float half_to_float(uint16_t h);
 // q = round(x * 127 / max|x|) in [-127, 127]; the last block zero-padded.
 //   x: (rows, cols); q: (rows, nb*32); scales: (rows, nb), nb = ceil(cols / 32).
 void quantize_q8_rows(const float* x, size_t rows, size_t cols, int8_t* q, float* scales);
+// The same, element by element (the scalar twin quantize_q8_rows's SIMD
+// blocks are tested against, bit for bit).
+void quantize_q8_rows_scalar(const float* x, size_t rows, size_t cols, int8_t* q, float* scales);
 
 class WeightMatrix {
  public:

@@ -161,6 +161,48 @@ TEST_CASE("quant: the q8 rule, formats and named errors", "[quant]") {
   CHECK_THROWS_WITH(WeightMatrix::from_q8(q, &inf, 1, 2), Catch::Contains("not a finite value"));
 }
 
+TEST_CASE("quant: the SIMD quantiser equals the scalar twin bit for bit (ties, NaN, inf, zeros)", "[quant]") {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> d(-3.0f, 3.0f);
+  for (size_t cols : {1, 31, 32, 33, 64, 96, 100, 512, 2048}) {
+    const size_t rows = 5, nb = (cols + 31) / 32;
+    std::vector<float> x(rows * cols);
+    for (auto& v : x) v = d(rng);
+    // Ties after scaling: a block whose max is 127 holds k + 0.5 exactly.
+    for (size_t i = 0; i + 32 <= cols; i += 64) {
+      x[i] = 127.0f;
+      for (size_t j = 1; j < 32; ++j) x[i + j] = float(int(j) - 16) + 0.5f;
+    }
+    if (cols >= 64) {
+      x[cols + 40] = NAN;        // row 1, second block
+      x[2 * cols + 3] = INFINITY; // row 2, first block
+      for (size_t j = 0; j < 32; ++j) x[3 * cols + j] = 0.0f;  // row 3: an all-zero block
+      x[4 * cols + 7] = -0.0f;
+    }
+    std::vector<int8_t> q(rows * nb * 32, 99), qs(rows * nb * 32, 99);
+    std::vector<float> sc(rows * nb, -1.0f), scs(rows * nb, -2.0f);
+    lst::quantize_q8_rows(x.data(), rows, cols, q.data(), sc.data());
+    lst::quantize_q8_rows_scalar(x.data(), rows, cols, qs.data(), scs.data());
+    INFO("cols " << cols);
+    CHECK(q == qs);
+    CHECK(std::memcmp(sc.data(), scs.data(), sc.size() * sizeof(float)) == 0);
+    // and the twin rounds ties away from zero: 127 * (k + 0.5) / 127
+    if (cols >= 32) {
+      CHECK(qs[1] == -15);  // -14.5 -> -15
+      CHECK(qs[31] == 16);  // 15.5 -> 16
+    }
+  }
+  // A mutant that rounds ties to even disagrees with the twin: the check can fail.
+  std::vector<float> tie(32, 0.0f);
+  tie[0] = 127.0f;
+  tie[1] = 2.5f;
+  std::vector<int8_t> qt(32);
+  float st;
+  lst::quantize_q8_rows_scalar(tie.data(), 1, 32, qt.data(), &st);
+  CHECK(qt[1] == 3);
+  CHECK(int(std::nearbyint(2.5f)) == 2);
+}
+
 TEST_CASE("quant: the comparison can fail", "[quant]") {
   std::mt19937 rng(5);
   WeightMatrix W = make_matrix(WeightFormat::kQ8, 7, 67, rng);
