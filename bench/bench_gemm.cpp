@@ -1,8 +1,8 @@
 // GEMM benchmark: the SIMD multiply-add peak (register-only loop) and every GEMM
 // backend at the model's shapes, as GFLOPS (median of >= 5 runs) and as a
 // fraction of that peak. Builds natively and under Emscripten (Node).
-// The peak is that of simd.h's vector width (AVX2 natively): XNNPACK may run
-// AVX-512 kernels and exceed it.
+// The peak is that of simd.h's vector width (AVX2 natively): the builtin
+// GEMM's AVX-512 tile and XNNPACK's AVX-512 kernels may exceed it.
 //   bench_gemm [--quick]
 #include <algorithm>
 #include <cstdio>
