@@ -170,6 +170,9 @@ int cmd_train(int argc, char** argv) {
         std::fflush(stdout);
         break;
       case train::TrainerEvent::kCheckpoint:
+        // The log on disk then holds every step the checkpoint holds: a run
+        // stopped (killed) and resumed from it loses no line of its curve.
+        if (log.is_open()) log.flush();
         if (!tty) std::fprintf(stderr, "checkpoint %s\n", e.text.c_str());
         break;
     }

@@ -130,3 +130,30 @@ test('lst quantize: int8 and f16 files near the golden logits, back to f32, erro
   expectError(['quantize', fixture('v5_c_mask'), '--out', back], /usage: lst quantize/);
   expectError(['eval', fixture('v5_c_mask'), '--out', back, '--weights', 'int4'], /weights must be f32, f16, int8 or stored, got "int4"/);
 });
+
+test('lst train: a run killed after a checkpoint keeps every log.csv line up to it', async () => {
+  // A long run is stopped by killing it and resumed from its last
+  // checkpoint: the curve on disk must hold the steps that checkpoint holds.
+  const { spawn } = await import('node:child_process');
+  const data = join(tmp, 'kill-data.txt');
+  writeFileSync(data, 'To be, or not to be, that is the question. '.repeat(200));
+  const out = join(tmp, 'kill-run');
+  const child = spawn(lst, ['train', '--data', data, '--config',
+    '{"num_tokens":256,"dim":16,"depth":1,"heads":2,"dim_head":8,"max_seq_len":32,"window_size":8,"segment_size":4,"causal":true}',
+    '--steps', '100000', '--batch', '1', '--accum', '1', '--seq', '32', '--checkpoint-every', '3',
+    '--valid-every', '0', '--sample-every', '0', '--threads', '1', '--out', out]);
+  let stderr = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no checkpoint in 60 s: ${stderr}`)); }, 60000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/checkpoint /.test(stderr)) { clearTimeout(timer); child.kill('SIGKILL'); resolve(); }
+    });
+    child.on('exit', () => { clearTimeout(timer); resolve(); });
+  });
+  await new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve() : child.on('exit', resolve)));
+  const steps = readFileSync(join(out, 'log.csv'), 'utf8').trim().split('\n').slice(1)
+    .filter((l) => l.split(',')[1] === 'train').map((l) => Number(l.split(',')[0]));
+  assert.ok(steps.length >= 3, `log.csv lost the lines before the checkpoint: ${JSON.stringify(steps)}`);
+  assert.deepEqual(steps.slice(0, 3), [1, 2, 3]);
+});
