@@ -2,7 +2,8 @@
 // The package's command line (npx long-short-transformer ...):
 //   generate [--model FILE] [--prompt TEXT] [--max-new-tokens N] [--temperature T]
 //            [--filter-thres F | --top-k K] [--top-p P] [--greedy] [--seed N] [--eos ID] [--stop TEXT] [--threads N]
-//   eval     [--model FILE] --data TEXTFILE [--seq N] [--max-bytes N]
+//            [--weights f32|f16|int8|stored]
+//   eval     [--model FILE] --data TEXTFILE [--seq N] [--max-bytes N] [--weights ...]
 // Without --model it uses the bundled tinyshakespeare model.
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ const USAGE = `usage: long-short-transformer <command> [options]
             sample text (the reference package's generate), streamed to stdout
   eval      [--model FILE] --data FILE [--seq max_seq_len] [--max-bytes N]
             loss of a byte-level model on a text file: nats and bits per byte
+Both take --weights f32|f16|int8|stored: the format to compute in (default: as stored).
 Without --model, the bundled tinyshakespeare model is used.`;
 
 const OPTIONS = {
@@ -24,7 +26,7 @@ const OPTIONS = {
   temperature: { type: 'string' }, 'filter-thres': { type: 'string' }, 'top-k': { type: 'string' },
   'top-p': { type: 'string' }, greedy: { type: 'boolean' }, seed: { type: 'string' }, threads: { type: 'string' },
   reencode: { type: 'boolean' }, 'reencode-every': { type: 'string' }, eos: { type: 'string' }, stop: { type: 'string' },
-  data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' },
+  data: { type: 'string' }, seq: { type: 'string' }, 'max-bytes': { type: 'string' }, weights: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -46,7 +48,10 @@ function number(values, name, fallback) {
 async function loadModel(values) {
   const source = values.model ?? fileURLToPath(bundledModelUrl);
   const threads = number(values, 'threads', undefined);
-  return LongShortTransformer.load(source, threads === undefined ? {} : { threads });
+  const options = {};
+  if (threads !== undefined) options.threads = threads;
+  if (values.weights !== undefined) options.weights = values.weights;  // the engine checks the value
+  return LongShortTransformer.load(source, options);
 }
 
 async function generate(values) {
