@@ -3,7 +3,9 @@
 // the JS Trainer, for the bundled model's config (batch 8 x seq 512) and the
 // seed's train.py config (batch 4 x seq 1024), with 1 and 2 threads. Random
 // bytes as data; one warm-up step, then the median step time.
-//   build/bench_train [--quick] [--steps N] [--config bundled|seed] [--threads N]
+//   build/bench_train [--quick] [--steps N] [--config bundled|seed] [--threads N] [--dropout P]
+// --dropout P sets ff_dropout and attn_dropout (the long-context bundled
+// model trains with 0.1): the masks' cost beside the plain step.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +26,7 @@ using bench::median;
 
 int main(int argc, char** argv) {
   int steps = 3, only_threads = 0;
+  double dropout = 0;
   bool quick = false;
   std::string only;
   for (int i = 1; i < argc; ++i) {
@@ -31,6 +34,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--config") && i + 1 < argc) only = argv[++i];
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) only_threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dropout") && i + 1 < argc) dropout = std::atof(argv[++i]);
   }
   if (quick) steps = 1;
   struct Named {
@@ -44,7 +48,7 @@ int main(int argc, char** argv) {
       {"seed", R"({"num_tokens":256,"dim":512,"depth":8,"heads":8,"dim_head":64,"max_seq_len":1024,"window_size":128,"segment_size":16,"r":1})", 4, 1024, 3},
   };
   std::printf("training step (forward + backward + clip + Adam), accum 1, median of the timed steps "
-              "after 1 warm-up (native, %s)\n", simd::kName);
+              "after 1 warm-up (native, %s), dropout %g\n", simd::kName, dropout);
   std::printf("%-8s %-12s %7s %8s %12s %12s %10s\n", "config", "batch x seq", "threads", "steps",
               "ms/step", "tokens/s", "memory MB");
   std::mt19937 rng(0);
@@ -55,7 +59,9 @@ int main(int argc, char** argv) {
   for (auto& b : data.valid) b = uint8_t(rng());
   for (const auto& cfg : configs) {
     if (!only.empty() && only != cfg.name) continue;
-    const Config c = Config::from_json(cfg.json);
+    Config c = Config::from_json(cfg.json);
+    c.ff_dropout = c.attn_dropout = dropout;
+    c.validate();
     const Weights w = init_weights(c, 0);
     const int n_steps = std::max(1, quick ? 1 : steps / cfg.steps_div);
     for (int threads : {1, 2}) {

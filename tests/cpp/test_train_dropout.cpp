@@ -68,6 +68,21 @@ TEST_CASE("dropout masks: rate p, mean multiplier 1, reproducible", "[train][dro
     CHECK(std::fabs(double(dropped) - n * double(p)) < 5 * sd);
     CHECK(std::fabs(sum / n - 1.0) < 5 * sd / n / (1 - p));
   }
+  // Every length and parity around the 64-pair blocks of apply(), float and double.
+  const train::DropoutRow r(0xC0FFEEull, 0.3f);
+  for (uint64_t first : {0ull, 1ull, 126ull, 127ull})
+    for (int64_t n = 0; n <= 260; ++n) {
+      std::vector<float> xf(size_t(n) + 1, 1.5f);
+      std::vector<double> xd(size_t(n) + 1, -2.25);
+      r.apply(xf.data(), first, n);
+      r.apply(xd.data(), first, n);
+      for (int64_t j = 0; j < n; ++j) {
+        REQUIRE(xf[j] == 1.5f * r.factor<float>(first + uint64_t(j)));
+        REQUIRE(xd[j] == -2.25 * r.factor<double>(first + uint64_t(j)));
+      }
+      REQUIRE(xf[n] == 1.5f);  // nothing past n
+      REQUIRE(xd[n] == -2.25);
+    }
   // Different keys give different masks; the same key the same one.
   const train::DropoutRow a(1, 0.5f), b(2, 0.5f), a2(1, 0.5f);
   int same_ab = 0, same_aa = 0;
