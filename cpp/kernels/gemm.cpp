@@ -3,7 +3,8 @@
 //     rows in place (b_ks = ldb) and A with (row, k) strides (lda, 1) or
 //     (1, lda); K-blocked and row-blocked like the packed GEMM.
 //   gemm_nt: B is (N, K), so both operands are read along K: a 4 x 2 tile of
-//     vector dot products (8 independent accumulators), reduced at the end.
+//     vector dot products (8 independent accumulators), reduced at the end;
+//     with AVX-512 a 4 x 4 tile of 16-lane ones, reduced together.
 // Column tails narrower than one vector, and K tails in gemm_nt, are scalar.
 #include "kernels/gemm.h"
 
@@ -199,6 +200,103 @@ void dot_row_block(size_t N, size_t K, const float* A, size_t lda, const float* 
   for (; j < N; ++j) dot_tile<RA, 1>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate);
 }
 
+#if LST_SIMD_AVX2 && defined(__AVX512F__)
+// gemm_nt with 512-bit registers (native builds on CPUs with AVX-512): up to
+// 4 x 4 dot products at a time, 16 lanes each, K tail by masked loads; then
+// the 16 accumulators are reduced together (two shuffles and an add per
+// level, 4 levels) instead of one by one. Every element's sum is the same
+// tree, lanes (i, i+8), then (i, i+4), (i, i+2), (i, i+1), whatever the tile
+// (unused accumulators are zero): a decode step's one row gets the bits of
+// the same row in a full window.
+constexpr bool kNtAvx512 = true;
+// GCC 12's AVX-512 shuffle intrinsics pass _mm512_undefined_ps() as the
+// unused merge operand, which -Wuninitialized reports (as in gemm_quant_avx512.cpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+inline __m512 reduce_16_vectors(const __m512* v) {
+  __m512 w[8], x[4], y[2];
+  for (int j = 0; j < 8; ++j)
+    w[j] = _mm512_add_ps(_mm512_shuffle_f32x4(v[j], v[j + 8], 0x44),
+                         _mm512_shuffle_f32x4(v[j], v[j + 8], 0xEE));
+  for (int j = 0; j < 4; ++j)
+    x[j] = _mm512_add_ps(_mm512_shuffle_f32x4(w[j], w[j + 4], 0x88),
+                         _mm512_shuffle_f32x4(w[j], w[j + 4], 0xDD));
+  for (int j = 0; j < 2; ++j)
+    y[j] = _mm512_add_ps(_mm512_shuffle_ps(x[j], x[j + 2], _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_ps(x[j], x[j + 2], _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(y[0], y[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_shuffle_ps(y[0], y[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  // The shuffles leave sum e in lane perm[e] (perm is its own inverse).
+  const __m512i perm = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+  return _mm512_permutexvar_ps(perm, r);
+}
+
+// C[RA, RB] (+)= A rows · B rows, RA, RB <= 4.
+template <int RA, int RB>
+void dot_tile16(size_t K, const float* A, size_t lda, const float* B, size_t ldb, float* C,
+                size_t ldc, bool accumulate) {
+  __m512 acc[16];
+  for (int e = 0; e < 16; ++e) acc[e] = _mm512_setzero_ps();
+  size_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    __m512 b[RB];
+    for (int j = 0; j < RB; ++j) b[j] = _mm512_loadu_ps(B + j * ldb + k);
+    for (int i = 0; i < RA; ++i) {
+      const __m512 a = _mm512_loadu_ps(A + i * lda + k);
+      for (int j = 0; j < RB; ++j) acc[i * 4 + j] = _mm512_fmadd_ps(a, b[j], acc[i * 4 + j]);
+    }
+  }
+  if (k < K) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (K - k)) - 1);
+    __m512 b[RB];
+    for (int j = 0; j < RB; ++j) b[j] = _mm512_maskz_loadu_ps(m, B + j * ldb + k);
+    for (int i = 0; i < RA; ++i) {
+      const __m512 a = _mm512_maskz_loadu_ps(m, A + i * lda + k);
+      for (int j = 0; j < RB; ++j) acc[i * 4 + j] = _mm512_fmadd_ps(a, b[j], acc[i * 4 + j]);
+    }
+  }
+  alignas(64) float t[16];
+  _mm512_store_ps(t, reduce_16_vectors(acc));
+  for (int i = 0; i < RA; ++i)
+    for (int j = 0; j < RB; ++j) {
+      float& c = C[i * ldc + j];
+      c = accumulate ? c + t[i * 4 + j] : t[i * 4 + j];
+    }
+}
+
+template <int RA>
+void dot_row_block16(size_t N, size_t K, const float* A, size_t lda, const float* B, size_t ldb,
+                     float* C, size_t ldc, bool accumulate) {
+  size_t j = 0;
+  for (; j + 4 <= N; j += 4) dot_tile16<RA, 4>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate);
+  switch (N - j) {
+    case 3: dot_tile16<RA, 3>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate); break;
+    case 2: dot_tile16<RA, 2>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate); break;
+    case 1: dot_tile16<RA, 1>(K, A, lda, B + j * ldb, ldb, C + j, ldc, accumulate); break;
+    default: break;
+  }
+}
+
+void gemm_nt_avx512(size_t M, size_t n, size_t K, const float* A, size_t lda, const float* B,
+                    size_t ldb, float* C, size_t ldc, bool accumulate) {
+  size_t i = 0;
+  for (; i + 4 <= M; i += 4) dot_row_block16<4>(n, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate);
+  switch (M - i) {
+    case 3: dot_row_block16<3>(n, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate); break;
+    case 2: dot_row_block16<2>(n, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate); break;
+    case 1: dot_row_block16<1>(n, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate); break;
+    default: break;
+  }
+}
+#pragma GCC diagnostic pop
+#else
+constexpr bool kNtAvx512 = false;
+void gemm_nt_avx512(size_t, size_t, size_t, const float*, size_t, const float*, size_t, float*,
+                    size_t, bool) {}
+#endif
+
 }  // namespace
 
 void gemm_nn(size_t M, size_t N, size_t K, const float* A, size_t lda, const float* B,
@@ -224,6 +322,10 @@ void gemm_nt(size_t M, size_t N, size_t K, const float* A, size_t lda, const flo
     const size_t n = std::min(nb, N - j0);
     const float* Bj = B + j0 * ldb;
     float* Cj = C + j0;
+    if (kNtAvx512) {
+      gemm_nt_avx512(M, n, K, A, lda, Bj, ldb, Cj, ldc, accumulate);
+      continue;
+    }
     size_t i = 0;
     for (; i + 4 <= M; i += 4) dot_row_block<4>(n, K, A + i * lda, lda, Bj, ldb, Cj + i * ldc, ldc, accumulate);
     for (; i < M; ++i) dot_row_block<1>(n, K, A + i * lda, lda, Bj, ldb, Cj + i * ldc, ldc, accumulate);

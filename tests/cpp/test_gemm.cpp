@@ -333,6 +333,31 @@ TEST_CASE("gemm: gemm_nt / gemm_nn / gemm_tn vs reference", "[gemm]") {
       for (bool acc : {false, true}) check_helper(op, s[0], s[1], s[2], acc, rng);
 }
 
+TEST_CASE("gemm: gemm_nt's element bits do not depend on the tile (a decode row == its window's row)", "[gemm]") {
+  // Attention's scores come from gemm_nt: a decode step asks for one row,
+  // a full forward for a window of rows, and decode logits must equal the
+  // full forward's bit for bit. So every element is the same sum whatever
+  // the rows, columns and block the call computes (K with vector tails too).
+  std::mt19937 rng(77);
+  for (size_t K : {1, 7, 8, 15, 16, 17, 40, 48, 64, 100}) {
+    const size_t M = 11, N = 9, lda = K + 3, ldb = K + 1;
+    auto A = random_vec(M * lda, rng), B = random_vec(N * ldb, rng);
+    std::vector<float> full(M * N);
+    lst::gemm_nt(M, N, K, A.data(), lda, B.data(), ldb, full.data(), N, false);
+    for (size_t i = 0; i < M; ++i) {
+      std::vector<float> row(N);
+      lst::gemm_nt(1, N, K, A.data() + i * lda, lda, B.data(), ldb, row.data(), N, false);
+      for (size_t j = 0; j < N; ++j) {
+        float one = 0;
+        lst::gemm_nt(1, 1, K, A.data() + i * lda, lda, B.data() + j * ldb, ldb, &one, 1, false);
+        INFO("K=" << K << " i=" << i << " j=" << j);
+        REQUIRE(std::memcmp(&row[j], &full[i * N + j], sizeof(float)) == 0);
+        REQUIRE(std::memcmp(&one, &full[i * N + j], sizeof(float)) == 0);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- gemm_f32_strided
 namespace {
 
