@@ -6,7 +6,7 @@
  * it), carried in the URL so that a new model never meets an old cached copy
  * (browsers keep model downloads in the Cache API, keyed by URL).
  */
-export const BUNDLED_MODEL_SHA256 = '8fdbad671995';
+export const BUNDLED_MODEL_SHA256 = '4a631d55ac33';
 
 export const bundledModelUrl = new URL('../models/tinyshakespeare.safetensors', import.meta.url);
 bundledModelUrl.searchParams.set('v', BUNDLED_MODEL_SHA256);

@@ -182,7 +182,8 @@ async function runDemo(isolated) {
     // 4. Past max_seq_len: said before the run; 'auto' runs it in the fast mode, 'exact' is one click away.
     await page.fill('#length', '20000');
     await page.selectOption('#context-mode', 'exact');
-    assert.match(await page.textContent('#context-note'), /passes max_seq_len \(512\).*about 100x slower/);
+    const maxSeqLen = await page.evaluate(() => window.demo.state.model.config.max_seq_len);
+    assert.match(await page.textContent('#context-note'), new RegExp(`passes max_seq_len \\(${maxSeqLen}\\).*about 100x slower`));
     await page.selectOption('#context-mode', 'auto');
     assert.match(await page.textContent('#context-note'), /runs in the fast re-encode mode.*Choose "exact"/);
     await page.fill('#length', '100');
